@@ -1,0 +1,65 @@
+/*
+ * floe_main.c: the `floe` command. Each subcommand is a function in cli/
+ * that parses its own flags and calls into the module libraries; this file
+ * only dispatches. A subcommand is listed in --help only once it exists.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "floe_cli.h"
+#include "floe_version.h"
+
+static const floe_cli_command commands[] = {
+    {"version", "print floe's version and the library versions it runs with", floe_cmd_version},
+    {"help", "show this help, or a subcommand's help: floe help SUBCOMMAND", NULL},
+};
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "floe %s: a lake writer for MariaDB change streams\n"
+            "\n"
+            "usage: floe SUBCOMMAND [ARGS...]\n"
+            "       floe SUBCOMMAND --help\n"
+            "\n"
+            "subcommands:\n",
+            FLOE_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "environment:\n"
+            "  FLOE_LOG_LEVEL   error|warn|info|debug (default info); logs go to stderr\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) cmd = "version";
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        cmd = argv[2];
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+            if (commands[i].fn && !strcmp(commands[i].name, cmd)) {
+                char *help_argv[] = {argv[2], "--help", NULL};
+                return commands[i].fn(2, help_argv);
+            }
+        }
+        fprintf(stderr, "floe: unknown subcommand '%s' (see floe --help)\n", cmd);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].fn && !strcmp(commands[i].name, cmd))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "floe: unknown subcommand '%s' (see floe --help)\n", cmd);
+    return 2;
+}
