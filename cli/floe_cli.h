@@ -16,6 +16,7 @@ typedef struct floe_cli_command {
 } floe_cli_command;
 
 int floe_cmd_version(int argc, char **argv);
+int floe_cmd_orc(int argc, char **argv);
 
 /* True when argv has -h or --help. */
 int floe_cli_wants_help(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "floe_version.h"
 
 static const floe_cli_command commands[] = {
+    {"orc", "write, print and inspect ORC files (write, cat, meta)", floe_cmd_orc},
     {"version", "print floe's version and the library versions it runs with", floe_cmd_version},
     {"help", "show this help, or a subcommand's help: floe help SUBCOMMAND", NULL},
 };

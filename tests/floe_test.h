@@ -75,7 +75,7 @@ typedef void (*ft__fn)(void);
 static int ft__run(const char *const *names, const ft__fn *fns, int n, int argc,
                    char **argv) {
     volatile int passed = 0, failed = 0;
-    for (int i = 0; i < n; i++) {
+    for (volatile int i = 0; i < n; i++) {
         if (argc > 1 && strstr(names[i], argv[1]) == NULL) continue;
         volatile int before = ft__failed_checks;
         if (setjmp(ft__jmp) == 0) fns[i]();
@@ -87,6 +87,10 @@ static int ft__run(const char *const *names, const ft__fn *fns, int n, int argc,
         }
     }
     printf("%d passed, %d failed\n", (int)passed, (int)failed);
+    if (passed + failed == 0) {
+        fprintf(stderr, "no test matched \"%s\"\n", argc > 1 ? argv[1] : "");
+        return 1;
+    }
     return failed ? 1 : 0;
 }
 

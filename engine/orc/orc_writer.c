@@ -1,0 +1,1228 @@
+/*
+ * orc_writer.c: the ORC v1 writer; contract in orc_writer.h.
+ *
+ * Invariants (checked by writer_check() in debug builds):
+ *  1. Every column has recorded one row-group position set for each row
+ *     group started in the current stripe: rg_count == ceil(rows_in_stripe /
+ *     stride) (or 1 with no row index and rows > 0).
+ *  2. Encoders are flushed at every row-group boundary, so every recorded
+ *     RLE position has zero values to skip inside a run.
+ *  3. A failed writer (failed != 0) never writes another byte.
+ *
+ * Stripe life cycle: add_row -> (row-group boundary: mark positions, close
+ * row-group statistics) -> stripe_flush when buffered bytes >= stripe_size
+ * or at close: finish encoders, choose string encodings, compress data
+ * streams, build row indexes from the compressed chunk offsets, append
+ * index streams + data streams + stripe footer, record stripe statistics.
+ */
+#define _GNU_SOURCE
+#include "orc_writer.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "floe_version.h"
+#include "orc_format.pb-c.h"
+#include "orc_rle.h"
+#include "orc_stats.h"
+
+/* Not a registered ORC writer id: readers treat unknown ids as a future
+ * writer with every known bug fixed, which is the truth for floe. */
+#define FLOE_ORC_WRITER_ID 99
+#define FLOE_ORC_WRITER_VERSION 6
+
+typedef struct rgpos {
+    uint64_t present_off, data_off, aux_off, nonnull;
+    int present_bits, data_bits;
+} rgpos;
+
+typedef struct colw {
+    floe_type type;
+    floe_buf present, data, aux, dict;
+    floe_orc_bool_enc present_enc;
+    floe_orc_rle2_enc *rle_data, *rle_aux;
+    floe_orc_byte_enc byte_data;
+    floe_orc_bool_enc bool_data;
+    int stripe_nulls;
+    /* strings: the stripe's non-null values */
+    floe_buf sbytes;
+    uint64_t *soff;
+    uint32_t *slen;
+    size_t sn, scap;
+    /* row groups of the current stripe */
+    rgpos *rg;
+    size_t nrg, rgcap;
+    floe_buf rgstats; /* packed ColumnStats of finished row groups, varint-length prefixed */
+    floe_orc_stats st_rg, st_stripe, st_file;
+    /* per stripe result */
+    int enc_kind;
+    uint32_t dict_size;
+} colw;
+
+struct floe_orc_writer {
+    floe_output *out;
+    floe_schema *schema;
+    floe_orc_writer_opts o;
+    floe_orc_codec_ctx *codec;
+    colw *cols;
+    size_t ncols;
+    int failed;
+    uint64_t rows, stripe_rows, rg_rows;
+    floe_orc_stats root_rg, root_stripe, root_file; /* counts only */
+    floe_buf root_rgstats;
+    /* sorted mode */
+    floe_value *prev;
+    floe_buf prev_arena;
+    int have_prev;
+    /* stripe assembly */
+    floe_buf stripe_data, stripe_index, scratch;
+    uint64_t *chunks;
+    size_t chunks_cap;
+    /* tail */
+    FloeOrc__StripeInformation *stripes;
+    size_t nstripes, stripes_cap;
+    floe_buf metadata; /* packed Metadata: repeated StripeStatistics */
+    FloeOrc__UserMetadataItem *umeta;
+    size_t numeta;
+    char **attr_strings;
+    size_t nattr_strings;
+};
+
+void floe_orc_writer_opts_init(floe_orc_writer_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->codec = FLOE_ORC_ZSTD;
+    o->block_size = FLOE_ORC_DEFAULT_BLOCK_SIZE;
+    o->stripe_size = 64ull << 20;
+    o->row_index_stride = 10000;
+    o->dict_threshold = 0.8;
+}
+
+static floe_status fail(floe_orc_writer *w, floe_status s) {
+    if (s != FLOE_OK) w->failed = 1;
+    return s;
+}
+
+#define WTRY(expr)                                                             \
+    do {                                                                       \
+        floe_status wtry__s = (expr);                                          \
+        if (wtry__s != FLOE_OK) return fail(w, wtry__s);                       \
+    } while (0)
+
+static int uses_aux(floe_type_kind k) {
+    return k == FLOE_T_STRING || k == FLOE_T_BINARY || k == FLOE_T_DECIMAL ||
+           k == FLOE_T_TIMESTAMP;
+}
+
+static floe_status col_init(colw *c, floe_type t, floe_err *err) {
+    memset(c, 0, sizeof *c);
+    c->type = t;
+    floe_orc_bool_enc_init(&c->present_enc);
+    floe_orc_byte_enc_init(&c->byte_data);
+    floe_orc_bool_enc_init(&c->bool_data);
+    floe_orc_stats_reset(&c->st_rg);
+    floe_orc_stats_reset(&c->st_stripe);
+    floe_orc_stats_reset(&c->st_file);
+    switch (t.kind) {
+    case FLOE_T_SMALLINT:
+    case FLOE_T_INT:
+    case FLOE_T_BIGINT:
+    case FLOE_T_DATE:
+    case FLOE_T_TIMESTAMP:
+        c->rle_data = malloc(sizeof *c->rle_data);
+        if (!c->rle_data) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        floe_orc_rle2_enc_init(c->rle_data, 1);
+        break;
+    default: break;
+    }
+    if (t.kind == FLOE_T_STRING) {
+        /* the index/length encoders are made at stripe flush */
+        c->rle_data = malloc(sizeof *c->rle_data);
+        if (!c->rle_data) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    if (uses_aux(t.kind)) {
+        c->rle_aux = malloc(sizeof *c->rle_aux);
+        if (!c->rle_aux) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        /* decimal scale is signed; lengths and nanos are unsigned */
+        floe_orc_rle2_enc_init(c->rle_aux, t.kind == FLOE_T_DECIMAL);
+    }
+    return FLOE_OK;
+}
+
+static void col_free(colw *c) {
+    floe_buf_free(&c->present);
+    floe_buf_free(&c->data);
+    floe_buf_free(&c->aux);
+    floe_buf_free(&c->dict);
+    floe_buf_free(&c->sbytes);
+    floe_buf_free(&c->rgstats);
+    free(c->rle_data);
+    free(c->rle_aux);
+    free(c->soff);
+    free(c->slen);
+    free(c->rg);
+    floe_orc_stats_free(&c->st_rg);
+    floe_orc_stats_free(&c->st_stripe);
+    floe_orc_stats_free(&c->st_file);
+}
+
+void floe_orc_writer_destroy(floe_orc_writer *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->ncols; i++) col_free(&w->cols[i]);
+    free(w->cols);
+    floe_schema_destroy(w->schema);
+    floe_orc_codec_ctx_destroy(w->codec);
+    free(w->prev);
+    floe_buf_free(&w->prev_arena);
+    floe_buf_free(&w->stripe_data);
+    floe_buf_free(&w->stripe_index);
+    floe_buf_free(&w->scratch);
+    floe_buf_free(&w->metadata);
+    floe_buf_free(&w->root_rgstats);
+    free(w->chunks);
+    free(w->stripes);
+    for (size_t i = 0; i < w->numeta; i++) {
+        free(w->umeta[i].name);
+        free(w->umeta[i].value.data);
+    }
+    free(w->umeta);
+    free((void *)w->o.sort_key);
+    free((void *)w->o.no_iceberg_attrs);
+    for (size_t i = 0; i < w->nattr_strings; i++) free(w->attr_strings[i]);
+    free(w->attr_strings);
+    free(w);
+}
+
+floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
+                                 const floe_orc_writer_opts *opts, floe_orc_writer **wp,
+                                 floe_err *err) {
+    *wp = NULL;
+    floe_orc_writer *w = calloc(1, sizeof *w);
+    if (!w) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    floe_status s = FLOE_OK;
+    if (opts) w->o = *opts;
+    else floe_orc_writer_opts_init(&w->o);
+    w->o.sort_key = NULL;
+    w->o.no_iceberg_attrs = NULL;
+    w->o.attrs = NULL;
+    w->o.nattrs = 0;
+    if (w->o.block_size == 0) w->o.block_size = FLOE_ORC_DEFAULT_BLOCK_SIZE;
+    if (w->o.stripe_size == 0) w->o.stripe_size = 64ull << 20;
+    if (w->o.dict_threshold <= 0) w->o.dict_threshold = 0.8;
+    w->out = out;
+    if ((s = floe_schema_clone(schema, &w->schema, err)) != FLOE_OK) goto fail;
+    if ((s = floe_orc_codec_ctx_new(w->o.codec, w->o.codec_level, w->o.block_size, &w->codec,
+                                    err)) != FLOE_OK)
+        goto fail;
+    w->ncols = schema->ncols;
+    w->cols = calloc(w->ncols ? w->ncols : 1, sizeof *w->cols);
+    if (!w->cols) {
+        s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < w->ncols; i++)
+        if ((s = col_init(&w->cols[i], schema->cols[i].type, err)) != FLOE_OK) goto fail;
+    floe_orc_stats_reset(&w->root_rg);
+    floe_orc_stats_reset(&w->root_stripe);
+    floe_orc_stats_reset(&w->root_file);
+    if (opts && opts->nsort_key) {
+        size_t *k = malloc(opts->nsort_key * sizeof *k);
+        w->prev = calloc(w->ncols ? w->ncols : 1, sizeof *w->prev);
+        if (!k || !w->prev) {
+            free(k);
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < opts->nsort_key; i++) {
+            if (opts->sort_key[i] >= w->ncols) {
+                free(k);
+                s = floe_err_set(err, FLOE_ERR_INVALID, "sort key column %zu out of range",
+                                 opts->sort_key[i]);
+                goto fail;
+            }
+            k[i] = opts->sort_key[i];
+        }
+        w->o.sort_key = k;
+        w->o.nsort_key = opts->nsort_key;
+    }
+    if (opts && opts->no_iceberg_attrs) {
+        uint8_t *m = malloc(w->ncols ? w->ncols : 1);
+        if (!m) {
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(m, opts->no_iceberg_attrs, w->ncols);
+        w->o.no_iceberg_attrs = m;
+    }
+    if (opts && opts->nattrs) {
+        floe_orc_attr *a = calloc(opts->nattrs, sizeof *a);
+        w->attr_strings = calloc(opts->nattrs * 2, sizeof *w->attr_strings);
+        if (!a || !w->attr_strings) {
+            free(a);
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        w->o.attrs = a;
+        w->o.nattrs = opts->nattrs;
+        for (size_t i = 0; i < opts->nattrs; i++) {
+            if (opts->attrs[i].column >= w->ncols) {
+                s = floe_err_set(err, FLOE_ERR_INVALID, "attribute column %zu out of range",
+                                 opts->attrs[i].column);
+                goto fail;
+            }
+            a[i].column = opts->attrs[i].column;
+            a[i].key = w->attr_strings[w->nattr_strings++] = strdup(opts->attrs[i].key);
+            a[i].value = w->attr_strings[w->nattr_strings++] = strdup(opts->attrs[i].value);
+            if (!a[i].key || !a[i].value) {
+                s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+        }
+    }
+    if ((s = floe_output_write(out, "ORC", 3, err)) != FLOE_OK) goto fail;
+    *wp = w;
+    return FLOE_OK;
+fail:
+    if (w->o.attrs) free((void *)w->o.attrs);
+    w->o.attrs = NULL;
+    floe_orc_writer_destroy(w);
+    return s;
+}
+
+uint64_t floe_orc_writer_rows(const floe_orc_writer *w) { return w->rows; }
+
+/* ---- protobuf helpers for messages built by hand ---- */
+
+static floe_status put_len_field(floe_buf *b, unsigned field, const uint8_t *p, size_t n,
+                                 floe_err *err) {
+    FLOE_TRY(floe_buf_put_uvarint(b, ((uint64_t)field << 3) | 2, err));
+    FLOE_TRY(floe_buf_put_uvarint(b, n, err));
+    return floe_buf_append(b, p, n, err);
+}
+
+static floe_status pack_stats(floe_buf *out, const floe_orc_stats *s, const floe_type *t,
+                              floe_buf *scratch, floe_err *err) {
+    floe_orc_stats_pb pb;
+    floe_status st = floe_orc_stats_pb_fill(&pb, s, t, err);
+    if (st == FLOE_OK) {
+        size_t n = floe_orc__column_stats__get_packed_size(&pb.cs);
+        scratch->len = 0;
+        st = floe_buf_reserve(scratch, n, err);
+        if (st == FLOE_OK) {
+            floe_orc__column_stats__pack(&pb.cs, scratch->data);
+            scratch->len = n;
+            st = floe_buf_put_uvarint(out, n, err);
+            if (st == FLOE_OK) st = floe_buf_append(out, scratch->data, n, err);
+        }
+    }
+    floe_orc_stats_pb_free(&pb);
+    return st;
+}
+
+/* ---- row groups ---- */
+
+static floe_status rg_begin(floe_orc_writer *w, floe_err *err) {
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (c->nrg == c->rgcap) {
+            size_t cap = c->rgcap ? c->rgcap * 2 : 16;
+            rgpos *r = realloc(c->rg, cap * sizeof *r);
+            if (!r) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            c->rg = r;
+            c->rgcap = cap;
+        }
+        rgpos *p = &c->rg[c->nrg++];
+        memset(p, 0, sizeof *p);
+        FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &p->present_bits, err));
+        p->present_off = c->present.len;
+        switch (c->type.kind) {
+        case FLOE_T_BOOLEAN:
+            FLOE_TRY(floe_orc_bool_enc_mark(&c->bool_data, &c->data, &p->data_bits, err));
+            break;
+        case FLOE_T_TINYINT: FLOE_TRY(floe_orc_byte_enc_flush(&c->byte_data, &c->data, err)); break;
+        case FLOE_T_SMALLINT:
+        case FLOE_T_INT:
+        case FLOE_T_BIGINT:
+        case FLOE_T_DATE:
+        case FLOE_T_TIMESTAMP:
+            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_data, &c->data, err));
+            break;
+        default: break;
+        }
+        if (c->type.kind != FLOE_T_STRING && c->rle_aux)
+            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err));
+        p->data_off = c->data.len;
+        p->aux_off = c->aux.len;
+        p->nonnull = c->sn;
+    }
+    return FLOE_OK;
+}
+
+static floe_status rg_end(floe_orc_writer *w, floe_err *err) {
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (w->o.row_index_stride)
+            FLOE_TRY(pack_stats(&c->rgstats, &c->st_rg, &c->type, &w->scratch, err));
+        FLOE_TRY(floe_orc_stats_merge(&c->st_stripe, &c->st_rg, c->type, err));
+        floe_orc_stats_reset(&c->st_rg);
+    }
+    if (w->o.row_index_stride)
+        FLOE_TRY(pack_stats(&w->root_rgstats, &w->root_rg, NULL, &w->scratch, err));
+    w->root_stripe.count += w->root_rg.count;
+    floe_orc_stats_reset(&w->root_rg);
+    w->rg_rows = 0;
+    return FLOE_OK;
+}
+
+/* ---- values ---- */
+
+static floe_status put_le(floe_buf *b, uint64_t v, int n, floe_err *err) {
+    FLOE_TRY(floe_buf_reserve(b, (size_t)n, err));
+    for (int i = 0; i < n; i++) b->data[b->len++] = (uint8_t)(v >> (8 * i));
+    return FLOE_OK;
+}
+
+static floe_status put_i128_varint(floe_buf *b, floe_i128 v, floe_err *err) {
+    unsigned __int128 z = ((unsigned __int128)v << 1) ^ (unsigned __int128)(v >> 127);
+    FLOE_TRY(floe_buf_reserve(b, 19, err));
+    while (z >= 0x80) {
+        b->data[b->len++] = (uint8_t)(z | 0x80);
+        z >>= 7;
+    }
+    b->data[b->len++] = (uint8_t)z;
+    return FLOE_OK;
+}
+
+/* Nanos as ORC stores them: trailing decimal zeros stripped into 3 bits. */
+static uint64_t encode_nanos(uint32_t nanos) {
+    if (nanos == 0) return 0;
+    if (nanos % 100 != 0) return (uint64_t)nanos << 3;
+    nanos /= 100;
+    int z = 1;
+    while (nanos % 10 == 0 && z < 7) {
+        nanos /= 10;
+        z++;
+    }
+    return ((uint64_t)nanos << 3) | (uint64_t)z;
+}
+
+static floe_status string_push(colw *c, const uint8_t *p, size_t n, floe_err *err) {
+    if (n > UINT32_MAX) return floe_err_set(err, FLOE_ERR_LIMIT, "string value over 4 GiB");
+    if (c->sn == c->scap) {
+        size_t cap = c->scap ? c->scap * 2 : 1024;
+        uint64_t *o = realloc(c->soff, cap * sizeof *o);
+        if (!o) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        c->soff = o;
+        uint32_t *l = realloc(c->slen, cap * sizeof *l);
+        if (!l) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        c->slen = l;
+        c->scap = cap;
+    }
+    c->soff[c->sn] = c->sbytes.len;
+    c->slen[c->sn] = (uint32_t)n;
+    c->sn++;
+    return floe_buf_append(&c->sbytes, p, n, err);
+}
+
+static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, floe_err *err) {
+    FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
+    FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
+    if (v->is_null) {
+        c->stripe_nulls = 1;
+        return FLOE_OK;
+    }
+    switch (c->type.kind) {
+    case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
+    case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
+    case FLOE_T_SMALLINT:
+    case FLOE_T_INT:
+    case FLOE_T_BIGINT:
+    case FLOE_T_DATE: return floe_orc_rle2_enc_put(c->rle_data, v->v.i64, &c->data, err);
+    case FLOE_T_FLOAT: {
+        float f = (float)v->v.f64;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        return put_le(&c->data, u, 4, err);
+    }
+    case FLOE_T_DOUBLE: {
+        uint64_t u;
+        memcpy(&u, &v->v.f64, 8);
+        return put_le(&c->data, u, 8, err);
+    }
+    case FLOE_T_DECIMAL:
+        FLOE_TRY(put_i128_varint(&c->data, v->v.dec, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, c->type.scale, &c->aux, err);
+    case FLOE_T_STRING: return string_push(c, bytes, v->v.bytes.len, err);
+    case FLOE_T_BINARY:
+        FLOE_TRY(floe_buf_append(&c->data, bytes, v->v.bytes.len, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)v->v.bytes.len, &c->aux, err);
+    case FLOE_T_TIMESTAMP: {
+        int64_t us = v->v.i64;
+        int64_t secs = us / 1000000, rem = us % 1000000;
+        if (rem < 0) {
+            secs -= 1;
+            rem += 1000000;
+        }
+        uint32_t nanos = (uint32_t)rem * 1000u;
+        /* ORC readers (Java and C++) subtract a second from a negative
+         * epoch second whose nanos exceed 999999, so writers store such
+         * seconds one higher. The one value range this cannot express,
+         * (-1 s, -0.001 s], reads back a second late in every reader
+         * (ORC-645); docs/table-format.md says so. */
+        if (secs < 0 && nanos > 999999) secs += 1;
+        int64_t rel = secs - FLOE_ORC_TS_BASE;
+        FLOE_TRY(floe_orc_rle2_enc_put(c->rle_data, rel, &c->data, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)encode_nanos(nanos), &c->aux, err);
+    }
+    }
+    return FLOE_OK;
+}
+
+static size_t col_buffered(const colw *c) {
+    return c->present.len + c->data.len + c->aux.len + c->sbytes.len + c->sn * 12;
+}
+
+/* ---- sorted mode ---- */
+
+static floe_status check_order(floe_orc_writer *w, const floe_value *vals,
+                               const floe_buf *arena, floe_err *err) {
+    if (w->have_prev) {
+        int cmp = 0;
+        for (size_t k = 0; k < w->o.nsort_key && cmp == 0; k++) {
+            size_t i = w->o.sort_key[k];
+            const floe_value *a = &w->prev[i], *b = &vals[i];
+            if (a->is_null || b->is_null) cmp = (int)b->is_null - (int)a->is_null;
+            else
+                cmp = -floe_value_compare(a, b, w->schema->cols[i].type, &w->prev_arena, arena);
+        }
+        if (cmp < 0 || (cmp == 0 && w->o.sort_strict))
+            return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                                "row %llu: sort key is %s the previous row's (column %s)",
+                                (unsigned long long)w->rows,
+                                cmp == 0 ? "equal to" : "less than",
+                                w->schema->cols[w->o.sort_key[0]].name);
+    }
+    w->prev_arena.len = 0;
+    for (size_t k = 0; k < w->o.nsort_key; k++) {
+        size_t i = w->o.sort_key[k];
+        w->prev[i] = vals[i];
+        floe_type_kind kind = w->schema->cols[i].type.kind;
+        if (!vals[i].is_null && (kind == FLOE_T_STRING || kind == FLOE_T_BINARY)) {
+            const uint8_t *p = floe_value_bytes(&vals[i], arena);
+            w->prev[i].v.bytes.ptr = NULL;
+            w->prev[i].v.bytes.off = w->prev_arena.len;
+            FLOE_TRY(floe_buf_append(&w->prev_arena, p, vals[i].v.bytes.len, err));
+        }
+    }
+    w->have_prev = 1;
+    return FLOE_OK;
+}
+
+static floe_status stripe_flush(floe_orc_writer *w, floe_err *err);
+
+floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
+                                    const floe_buf *arena, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "ORC writer failed earlier");
+    if (w->o.nsort_key) WTRY(check_order(w, vals, arena, err));
+    int new_rg = w->stripe_rows == 0 ||
+                 (w->o.row_index_stride && w->rg_rows == w->o.row_index_stride);
+    if (new_rg) {
+        if (w->stripe_rows) WTRY(rg_end(w, err));
+        WTRY(rg_begin(w, err));
+    }
+    for (size_t i = 0; i < w->ncols; i++) {
+        const uint8_t *bytes = NULL;
+        floe_type_kind k = w->cols[i].type.kind;
+        if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
+            bytes = floe_value_bytes(&vals[i], arena);
+        floe_status s = col_add(&w->cols[i], &vals[i], bytes, err);
+        if (s != FLOE_OK) {
+            floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
+            return fail(w, s);
+        }
+    }
+    w->rows++;
+    w->stripe_rows++;
+    w->rg_rows++;
+    w->root_rg.count++;
+    if ((w->stripe_rows & 1023) == 0) {
+        size_t total = 0;
+        for (size_t i = 0; i < w->ncols; i++) total += col_buffered(&w->cols[i]);
+        if (total >= w->o.stripe_size) WTRY(stripe_flush(w, err));
+    }
+    return FLOE_OK;
+}
+
+/* ---- stripe assembly ---- */
+
+typedef struct stream_rec {
+    int kind;
+    uint32_t column;
+    uint64_t length;
+} stream_rec;
+
+typedef struct stripe_ctx {
+    stream_rec *streams;
+    size_t nstreams, cap;
+} stripe_ctx;
+
+/* Compress `raw` into w->stripe_data as one stream; fill chunk starts. */
+static floe_status emit_stream(floe_orc_writer *w, stripe_ctx *sc, int kind, uint32_t col,
+                               const floe_buf *raw, floe_err *err) {
+    size_t nchunks = (raw->len + w->o.block_size - 1) / w->o.block_size + 1;
+    if (nchunks > w->chunks_cap) {
+        uint64_t *c = realloc(w->chunks, nchunks * sizeof *c);
+        if (!c) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        w->chunks = c;
+        w->chunks_cap = nchunks;
+    }
+    size_t before = w->stripe_data.len;
+    FLOE_TRY(floe_orc_compress(w->codec, raw->data, raw->len, &w->stripe_data, w->chunks, err));
+    uint64_t len = w->stripe_data.len - before;
+    w->chunks[nchunks - 1] = len; /* a position at the very end of the stream */
+    if (sc->nstreams == sc->cap) {
+        size_t cap = sc->cap ? sc->cap * 2 : 32;
+        stream_rec *s = realloc(sc->streams, cap * sizeof *s);
+        if (!s) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        sc->streams = s;
+        sc->cap = cap;
+    }
+    sc->streams[sc->nstreams++] = (stream_rec){kind, col, len};
+    return FLOE_OK;
+}
+
+/* Translate an uncompressed offset into row index positions. */
+static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off, size_t raw_len,
+                           floe_err *err) {
+    if (w->o.codec == FLOE_ORC_NONE) return floe_buf_put_uvarint(pos, raw_off, err);
+    size_t bs = w->o.block_size;
+    size_t nchunks = (raw_len + bs - 1) / bs;
+    size_t ci = (size_t)(raw_off / bs);
+    uint64_t within = raw_off - (uint64_t)ci * bs;
+    if (ci >= nchunks) {
+        ci = nchunks; /* the end marker slot */
+        within = 0;
+    }
+    FLOE_TRY(floe_buf_put_uvarint(pos, w->chunks[ci], err));
+    return floe_buf_put_uvarint(pos, within, err);
+}
+
+typedef struct strhash {
+    uint32_t *slots; /* value index + 1, 0 = empty */
+    size_t mask;
+} strhash;
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n) {
+    uint64_t h = 1469598103934665603ull ^ n;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static int cmp_dict(const void *a, const void *b, void *ctx) {
+    const colw *c = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    size_t lx = c->slen[x], ly = c->slen[y], n = lx < ly ? lx : ly;
+    int r = n ? memcmp(c->sbytes.data + c->soff[x], c->sbytes.data + c->soff[y], n) : 0;
+    if (r) return r;
+    return lx < ly ? -1 : lx > ly;
+}
+
+/* Encode a string column's stripe: DICTIONARY_V2 or DIRECT_V2. Fills
+ * c->data (indexes or bytes), c->aux (lengths), c->dict and, for each row
+ * group, rg[].data_off / aux_off (uncompressed offsets). */
+static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
+    size_t n = c->sn;
+    c->data.len = c->aux.len = c->dict.len = 0;
+    uint32_t *ids = NULL, *distinct = NULL, *rank = NULL;
+    strhash h = {0};
+    floe_status s = FLOE_OK;
+    size_t nd = 0;
+    int use_dict = 0;
+    if (n > 0 && n <= UINT32_MAX - 1) {
+        size_t cap = 16;
+        while (cap < n * 2) cap *= 2;
+        h.slots = calloc(cap, sizeof *h.slots);
+        ids = malloc(n * sizeof *ids);
+        distinct = malloc(n * sizeof *distinct);
+        if (!h.slots || !ids || !distinct) {
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        h.mask = cap - 1;
+        size_t limit = (size_t)(w->o.dict_threshold * (double)n);
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *p = c->sbytes.data + c->soff[i];
+            size_t slot = hash_bytes(p, c->slen[i]) & h.mask;
+            for (;;) {
+                uint32_t e = h.slots[slot];
+                if (e == 0) {
+                    h.slots[slot] = (uint32_t)nd + 1;
+                    distinct[nd] = (uint32_t)i;
+                    ids[i] = (uint32_t)nd++;
+                    break;
+                }
+                uint32_t j = distinct[e - 1];
+                if (c->slen[j] == c->slen[i] &&
+                    memcmp(c->sbytes.data + c->soff[j], p, c->slen[i]) == 0) {
+                    ids[i] = e - 1;
+                    break;
+                }
+                slot = (slot + 1) & h.mask;
+            }
+            if (nd > limit) break;
+        }
+        use_dict = nd <= limit;
+    }
+    if (use_dict) {
+        /* sort the dictionary; rank[id] = position in sorted order */
+        qsort_r(distinct, nd, sizeof *distinct, cmp_dict, c);
+        rank = malloc(nd * sizeof *rank);
+        if (!rank) {
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t r = 0; r < nd; r++) {
+            uint32_t vi = distinct[r];
+            rank[ids[vi]] = (uint32_t)r;
+        }
+        floe_orc_rle2_enc_init(c->rle_data, 0);
+        floe_orc_rle2_enc_init(c->rle_aux, 0);
+        size_t g = 0;
+        for (size_t i = 0; i <= n; i++) {
+            while (g < c->nrg && c->rg[g].nonnull == i) {
+                if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err)) != FLOE_OK) goto done;
+                c->rg[g].data_off = c->data.len;
+                g++;
+            }
+            if (i == n) break;
+            if ((s = floe_orc_rle2_enc_put(c->rle_data, rank[ids[i]], &c->data, err)) != FLOE_OK)
+                goto done;
+        }
+        if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err)) != FLOE_OK) goto done;
+        for (size_t r = 0; r < nd; r++) {
+            uint32_t vi = distinct[r];
+            if ((s = floe_buf_append(&c->dict, c->sbytes.data + c->soff[vi], c->slen[vi], err)) !=
+                    FLOE_OK ||
+                (s = floe_orc_rle2_enc_put(c->rle_aux, c->slen[vi], &c->aux, err)) != FLOE_OK)
+                goto done;
+        }
+        s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err);
+        c->enc_kind = FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2;
+        c->dict_size = (uint32_t)nd;
+    } else {
+        floe_orc_rle2_enc_init(c->rle_aux, 0);
+        size_t g = 0;
+        for (size_t i = 0; i <= n; i++) {
+            while (g < c->nrg && c->rg[g].nonnull == i) {
+                if ((s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err)) != FLOE_OK) goto done;
+                c->rg[g].aux_off = c->aux.len;
+                c->rg[g].data_off = i < n ? c->soff[i] : c->sbytes.len;
+                g++;
+            }
+            if (i == n) break;
+            if ((s = floe_orc_rle2_enc_put(c->rle_aux, c->slen[i], &c->aux, err)) != FLOE_OK)
+                goto done;
+        }
+        if ((s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err)) != FLOE_OK) goto done;
+        /* the data stream is the values' bytes, already contiguous */
+        floe_buf tmp = c->data;
+        c->data = c->sbytes;
+        c->sbytes = tmp;
+        c->enc_kind = FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT_V2;
+        c->dict_size = 0;
+    }
+done:
+    free(h.slots);
+    free(ids);
+    free(distinct);
+    free(rank);
+    return s;
+}
+
+static int col_encoding(floe_type_kind k) {
+    switch (k) {
+    case FLOE_T_BOOLEAN:
+    case FLOE_T_TINYINT:
+    case FLOE_T_FLOAT:
+    case FLOE_T_DOUBLE: return FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT;
+    default: return FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT_V2;
+    }
+}
+
+static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
+    if (w->stripe_rows == 0) return FLOE_OK;
+    FLOE_TRY(rg_end(w, err));
+    stripe_ctx sc = {0};
+    floe_status s = FLOE_OK;
+    w->stripe_data.len = w->stripe_index.len = 0;
+    /* per column: raw stream sizes and, per row group, positions */
+    floe_buf *positions = calloc(w->ncols ? w->ncols : 1, sizeof *positions);
+    if (!positions) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < w->ncols && s == FLOE_OK; i++) {
+        colw *c = &w->cols[i];
+        uint32_t col = (uint32_t)i + 1;
+        if ((s = floe_orc_bool_enc_finish(&c->present_enc, &c->present, err)) != FLOE_OK) break;
+        c->enc_kind = col_encoding(c->type.kind);
+        switch (c->type.kind) {
+        case FLOE_T_BOOLEAN: s = floe_orc_bool_enc_finish(&c->bool_data, &c->data, err); break;
+        case FLOE_T_TINYINT: s = floe_orc_byte_enc_flush(&c->byte_data, &c->data, err); break;
+        case FLOE_T_SMALLINT:
+        case FLOE_T_INT:
+        case FLOE_T_BIGINT:
+        case FLOE_T_DATE:
+        case FLOE_T_TIMESTAMP: s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err); break;
+        case FLOE_T_STRING: s = string_encode(w, c, err); break;
+        default: break;
+        }
+        if (s == FLOE_OK && c->type.kind != FLOE_T_STRING && c->rle_aux)
+            s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err);
+        if (s != FLOE_OK) break;
+        size_t raw_len[3] = {c->present.len, c->data.len, c->aux.len};
+        /* streams: PRESENT, DATA, LENGTH|SECONDARY, DICTIONARY_DATA; the
+         * positions of each are computed right after it is compressed. */
+        if (c->stripe_nulls)
+            s = emit_stream(w, &sc, FLOE_ORC__STREAM__KIND__PRESENT, col, &c->present, err);
+        /* Positions need chunk tables of several streams at once: compute
+         * them stream by stream into separate lists, then interleave. */
+        floe_buf ppos[3] = {FLOE_BUF_INIT, FLOE_BUF_INIT, FLOE_BUF_INIT};
+        if (s == FLOE_OK && c->stripe_nulls) {
+            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
+                s = put_pos(w, &ppos[0], c->rg[g].present_off, raw_len[0], err);
+                if (s == FLOE_OK) s = floe_buf_put_uvarint(&ppos[0], 0, err);
+                if (s == FLOE_OK)
+                    s = floe_buf_put_uvarint(&ppos[0], (uint64_t)c->rg[g].present_bits, err);
+                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[0], 0xff, err); /* separator */
+            }
+        }
+        if (s == FLOE_OK) s = emit_stream(w, &sc, FLOE_ORC__STREAM__KIND__DATA, col, &c->data, err);
+        if (s == FLOE_OK) {
+            int c_nulls = c->stripe_nulls;
+            c->stripe_nulls = 0; /* col_positions without PRESENT, AUX added below */
+            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
+                floe_type_kind k = c->type.kind;
+                s = put_pos(w, &ppos[1], c->rg[g].data_off, raw_len[1], err);
+                if (s == FLOE_OK) {
+                    if (k == FLOE_T_BOOLEAN) {
+                        s = floe_buf_put_uvarint(&ppos[1], 0, err);
+                        if (s == FLOE_OK)
+                            s = floe_buf_put_uvarint(&ppos[1], (uint64_t)c->rg[g].data_bits, err);
+                    } else if (k == FLOE_T_TINYINT || k == FLOE_T_SMALLINT || k == FLOE_T_INT ||
+                               k == FLOE_T_BIGINT || k == FLOE_T_DATE || k == FLOE_T_TIMESTAMP ||
+                               (k == FLOE_T_STRING &&
+                                c->enc_kind == FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2)) {
+                        s = floe_buf_put_uvarint(&ppos[1], 0, err);
+                    }
+                }
+                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[1], 0xff, err);
+            }
+            c->stripe_nulls = c_nulls;
+        }
+        int has_aux = uses_aux(c->type.kind);
+        int aux_kind = (c->type.kind == FLOE_T_STRING || c->type.kind == FLOE_T_BINARY)
+                           ? FLOE_ORC__STREAM__KIND__LENGTH
+                           : FLOE_ORC__STREAM__KIND__SECONDARY;
+        int aux_in_index = has_aux && !(c->type.kind == FLOE_T_STRING &&
+                                        c->enc_kind == FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2);
+        if (s == FLOE_OK && has_aux && aux_kind == FLOE_ORC__STREAM__KIND__LENGTH)
+            s = emit_stream(w, &sc, aux_kind, col, &c->aux, err);
+        if (s == FLOE_OK && c->type.kind == FLOE_T_STRING &&
+            c->enc_kind == FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2)
+            s = emit_stream(w, &sc, FLOE_ORC__STREAM__KIND__DICTIONARY_DATA, col, &c->dict, err);
+        if (s == FLOE_OK && has_aux && aux_kind == FLOE_ORC__STREAM__KIND__SECONDARY)
+            s = emit_stream(w, &sc, aux_kind, col, &c->aux, err);
+        /* The chunk table now belongs to the last emitted stream. For AUX
+         * positions in a string column the dictionary came after LENGTH,
+         * but dictionary columns carry no LENGTH positions. */
+        if (s == FLOE_OK && aux_in_index) {
+            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
+                s = put_pos(w, &ppos[2], c->rg[g].aux_off, raw_len[2], err);
+                if (s == FLOE_OK) s = floe_buf_put_uvarint(&ppos[2], 0, err);
+                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[2], 0xff, err);
+            }
+        }
+        if (s == FLOE_OK) {
+            /* interleave the three lists per row group */
+            size_t at[3] = {0, 0, 0};
+            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
+                for (int k = 0; k < 3; k++) {
+                    while (at[k] < ppos[k].len && ppos[k].data[at[k]] != 0xff) {
+                        /* copy one varint */
+                        do {
+                            s = floe_buf_put_u8(&positions[i], ppos[k].data[at[k]], err);
+                        } while (s == FLOE_OK && (ppos[k].data[at[k]++] & 0x80));
+                    }
+                    if (at[k] < ppos[k].len) at[k]++; /* skip separator */
+                }
+                if (s == FLOE_OK) s = floe_buf_put_u8(&positions[i], 0xff, err);
+            }
+        }
+        for (int k = 0; k < 3; k++) floe_buf_free(&ppos[k]);
+    }
+    /* Row indexes: one ROW_INDEX stream per column (root included). */
+    if (s == FLOE_OK && w->o.row_index_stride) {
+        floe_buf idx = FLOE_BUF_INIT, entry = FLOE_BUF_INIT, posb = FLOE_BUF_INIT;
+        for (size_t i = 0; i <= w->ncols && s == FLOE_OK; i++) {
+            idx.len = 0;
+            const floe_buf *stats = i == 0 ? &w->root_rgstats : &w->cols[i - 1].rgstats;
+            size_t sat = 0, pat = 0;
+            size_t nrg = w->ncols ? w->cols[0].nrg : 1;
+            for (size_t g = 0; g < nrg && s == FLOE_OK; g++) {
+                entry.len = posb.len = 0;
+                if (i > 0) {
+                    const floe_buf *pb = &positions[i - 1];
+                    while (pat < pb->len && pb->data[pat] != 0xff)
+                        s = floe_buf_put_u8(&posb, pb->data[pat++], err);
+                    pat++;
+                }
+                /* decode stats length prefix */
+                uint64_t sl = 0;
+                int shift = 0;
+                while (sat < stats->len) {
+                    uint8_t b = stats->data[sat++];
+                    sl |= (uint64_t)(b & 0x7f) << shift;
+                    shift += 7;
+                    if (!(b & 0x80)) break;
+                }
+                if (s == FLOE_OK && posb.len) s = put_len_field(&entry, 1, posb.data, posb.len, err);
+                if (s == FLOE_OK) s = put_len_field(&entry, 2, stats->data + sat, (size_t)sl, err);
+                sat += (size_t)sl;
+                if (s == FLOE_OK) s = put_len_field(&idx, 1, entry.data, entry.len, err);
+            }
+            if (s == FLOE_OK) {
+                size_t before = w->stripe_index.len;
+                s = floe_orc_compress(w->codec, idx.data, idx.len, &w->stripe_index, NULL, err);
+                if (s == FLOE_OK) {
+                    stream_rec r = {FLOE_ORC__STREAM__KIND__ROW_INDEX, (uint32_t)i,
+                                    w->stripe_index.len - before};
+                    /* index streams are listed first */
+                    if (sc.nstreams == sc.cap) {
+                        size_t cap = sc.cap ? sc.cap * 2 : 32;
+                        stream_rec *ns = realloc(sc.streams, cap * sizeof *ns);
+                        if (!ns) s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+                        else {
+                            sc.streams = ns;
+                            sc.cap = cap;
+                        }
+                    }
+                    if (s == FLOE_OK) {
+                        memmove(sc.streams + i + 1, sc.streams + i,
+                                (sc.nstreams - i) * sizeof *sc.streams);
+                        sc.streams[i] = r;
+                        sc.nstreams++;
+                    }
+                }
+            }
+        }
+        floe_buf_free(&idx);
+        floe_buf_free(&entry);
+        floe_buf_free(&posb);
+    }
+    for (size_t i = 0; i < w->ncols; i++) floe_buf_free(&positions[i]);
+    free(positions);
+    /* Stripe footer */
+    FloeOrc__StripeFooter sf = FLOE_ORC__STRIPE_FOOTER__INIT;
+    FloeOrc__Stream *st = NULL, **stp = NULL;
+    FloeOrc__ColumnEncoding *ce = NULL, **cep = NULL;
+    if (s == FLOE_OK) {
+        st = calloc(sc.nstreams ? sc.nstreams : 1, sizeof *st);
+        stp = calloc(sc.nstreams ? sc.nstreams : 1, sizeof *stp);
+        ce = calloc(w->ncols + 1, sizeof *ce);
+        cep = calloc(w->ncols + 1, sizeof *cep);
+        if (!st || !stp || !ce || !cep) s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    uint64_t index_len = w->stripe_index.len, data_len = w->stripe_data.len, footer_len = 0;
+    if (s == FLOE_OK) {
+        for (size_t i = 0; i < sc.nstreams; i++) {
+            floe_orc__stream__init(&st[i]);
+            st[i].has_kind = st[i].has_column = st[i].has_length = 1;
+            st[i].kind = (FloeOrc__Stream__Kind)sc.streams[i].kind;
+            st[i].column = sc.streams[i].column;
+            st[i].length = sc.streams[i].length;
+            stp[i] = &st[i];
+        }
+        for (size_t i = 0; i <= w->ncols; i++) {
+            floe_orc__column_encoding__init(&ce[i]);
+            ce[i].has_kind = 1;
+            ce[i].kind = i == 0 ? FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT
+                                : (FloeOrc__ColumnEncoding__Kind)w->cols[i - 1].enc_kind;
+            if (i > 0 && w->cols[i - 1].enc_kind == FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2) {
+                ce[i].has_dictionary_size = 1;
+                ce[i].dictionary_size = w->cols[i - 1].dict_size;
+            }
+            cep[i] = &ce[i];
+        }
+        sf.n_streams = sc.nstreams;
+        sf.streams = stp;
+        sf.n_columns = w->ncols + 1;
+        sf.columns = cep;
+        sf.writer_timezone = "UTC";
+        size_t n = floe_orc__stripe_footer__get_packed_size(&sf);
+        w->scratch.len = 0;
+        s = floe_buf_reserve(&w->scratch, n, err);
+        if (s == FLOE_OK) {
+            floe_orc__stripe_footer__pack(&sf, w->scratch.data);
+            w->scratch.len = n;
+            size_t before = w->stripe_data.len;
+            s = floe_orc_compress(w->codec, w->scratch.data, n, &w->stripe_data, NULL, err);
+            footer_len = w->stripe_data.len - before;
+        }
+    }
+    free(st);
+    free(stp);
+    free(ce);
+    free(cep);
+    free(sc.streams);
+    uint64_t offset = floe_output_offset(w->out);
+    if (s == FLOE_OK) s = floe_output_write(w->out, w->stripe_index.data, w->stripe_index.len, err);
+    if (s == FLOE_OK) s = floe_output_write(w->out, w->stripe_data.data, w->stripe_data.len, err);
+    if (s != FLOE_OK) return s;
+    /* stripe information and statistics */
+    if (w->nstripes == w->stripes_cap) {
+        size_t cap = w->stripes_cap ? w->stripes_cap * 2 : 8;
+        FloeOrc__StripeInformation *si = realloc(w->stripes, cap * sizeof *si);
+        if (!si) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        w->stripes = si;
+        w->stripes_cap = cap;
+    }
+    FloeOrc__StripeInformation *si = &w->stripes[w->nstripes++];
+    floe_orc__stripe_information__init(si);
+    si->has_offset = si->has_index_length = si->has_data_length = si->has_footer_length =
+        si->has_number_of_rows = 1;
+    si->offset = offset;
+    si->index_length = index_len;
+    si->data_length = data_len;
+    si->footer_length = footer_len;
+    si->number_of_rows = w->stripe_rows;
+    floe_buf ss = FLOE_BUF_INIT, one = FLOE_BUF_INIT;
+    s = FLOE_OK;
+    for (size_t i = 0; i <= w->ncols && s == FLOE_OK; i++) {
+        one.len = 0;
+        if (i == 0) s = pack_stats(&one, &w->root_stripe, NULL, &w->scratch, err);
+        else s = pack_stats(&one, &w->cols[i - 1].st_stripe, &w->cols[i - 1].type, &w->scratch, err);
+        /* pack_stats prefixes a length; as a field we need tag + length */
+        if (s == FLOE_OK) s = floe_buf_put_u8(&ss, (1 << 3) | 2, err);
+        if (s == FLOE_OK) s = floe_buf_append(&ss, one.data, one.len, err);
+    }
+    if (s == FLOE_OK) s = put_len_field(&w->metadata, 1, ss.data, ss.len, err);
+    floe_buf_free(&ss);
+    floe_buf_free(&one);
+    if (s != FLOE_OK) return s;
+    /* reset the stripe */
+    w->root_file.count += w->root_stripe.count;
+    floe_orc_stats_reset(&w->root_stripe);
+    w->root_rgstats.len = 0;
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        FLOE_TRY(floe_orc_stats_merge(&c->st_file, &c->st_stripe, c->type, err));
+        floe_orc_stats_reset(&c->st_stripe);
+        c->present.len = c->data.len = c->aux.len = c->dict.len = c->sbytes.len = 0;
+        c->sn = 0;
+        c->nrg = 0;
+        c->rgstats.len = 0;
+        c->stripe_nulls = 0;
+        floe_orc_bool_enc_init(&c->present_enc);
+        floe_orc_byte_enc_init(&c->byte_data);
+        floe_orc_bool_enc_init(&c->bool_data);
+        if (c->type.kind != FLOE_T_STRING && c->rle_data)
+            floe_orc_rle2_enc_init(c->rle_data, 1);
+        if (c->rle_aux) floe_orc_rle2_enc_init(c->rle_aux, c->type.kind == FLOE_T_DECIMAL);
+    }
+    w->stripe_rows = 0;
+    w->rg_rows = 0;
+    return FLOE_OK;
+}
+
+floe_status floe_orc_writer_add_user_metadata(floe_orc_writer *w, const char *name,
+                                              const void *value, size_t len, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "ORC writer failed earlier");
+    FloeOrc__UserMetadataItem *u = realloc(w->umeta, (w->numeta + 1) * sizeof *u);
+    if (!u) return fail(w, floe_err_set(err, FLOE_ERR_NOMEM, "out of memory"));
+    w->umeta = u;
+    FloeOrc__UserMetadataItem *it = &u[w->numeta];
+    floe_orc__user_metadata_item__init(it);
+    it->name = strdup(name);
+    it->value.data = malloc(len ? len : 1);
+    if (!it->name || !it->value.data) {
+        free(it->name);
+        free(it->value.data);
+        return fail(w, floe_err_set(err, FLOE_ERR_NOMEM, "out of memory"));
+    }
+    if (len) memcpy(it->value.data, value, len);
+    it->value.len = len;
+    it->has_value = 1;
+    w->numeta++;
+    return FLOE_OK;
+}
+
+static FloeOrc__Type__Kind orc_kind(floe_type_kind k) {
+    switch (k) {
+    case FLOE_T_BOOLEAN: return FLOE_ORC__TYPE__KIND__BOOLEAN;
+    case FLOE_T_TINYINT: return FLOE_ORC__TYPE__KIND__BYTE;
+    case FLOE_T_SMALLINT: return FLOE_ORC__TYPE__KIND__SHORT;
+    case FLOE_T_INT: return FLOE_ORC__TYPE__KIND__INT;
+    case FLOE_T_BIGINT: return FLOE_ORC__TYPE__KIND__LONG;
+    case FLOE_T_FLOAT: return FLOE_ORC__TYPE__KIND__FLOAT;
+    case FLOE_T_DOUBLE: return FLOE_ORC__TYPE__KIND__DOUBLE;
+    case FLOE_T_DECIMAL: return FLOE_ORC__TYPE__KIND__DECIMAL;
+    case FLOE_T_STRING: return FLOE_ORC__TYPE__KIND__STRING;
+    case FLOE_T_BINARY: return FLOE_ORC__TYPE__KIND__BINARY;
+    case FLOE_T_DATE: return FLOE_ORC__TYPE__KIND__DATE;
+    case FLOE_T_TIMESTAMP: return FLOE_ORC__TYPE__KIND__TIMESTAMP;
+    }
+    return FLOE_ORC__TYPE__KIND__STRUCT;
+}
+
+floe_status floe_orc_writer_close(floe_orc_writer *w, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "ORC writer failed earlier");
+    WTRY(stripe_flush(w, err));
+    size_t n = w->ncols;
+    floe_status s = FLOE_OK;
+    FloeOrc__Type *types = calloc(n + 1, sizeof *types);
+    FloeOrc__Type **typep = calloc(n + 1, sizeof *typep);
+    uint32_t *sub = calloc(n ? n : 1, sizeof *sub);
+    char **names = calloc(n ? n : 1, sizeof *names);
+    /* attributes: up to 2 iceberg + extras per column */
+    FloeOrc__StringPair *pairs = calloc(2 * n + w->o.nattrs + 1, sizeof *pairs);
+    FloeOrc__StringPair **pairp = calloc(2 * n + w->o.nattrs + 1, sizeof *pairp);
+    char (*idstr)[16] = calloc(n ? n : 1, sizeof *idstr);
+    floe_orc_stats_pb *pbs = calloc(n + 1, sizeof *pbs);
+    FloeOrc__ColumnStats **statp = calloc(n + 1, sizeof *statp);
+    FloeOrc__StripeInformation **sip = calloc(w->nstripes ? w->nstripes : 1, sizeof *sip);
+    FloeOrc__UserMetadataItem **ump = calloc(w->numeta ? w->numeta : 1, sizeof *ump);
+    if (!types || !typep || !sub || !names || !pairs || !pairp || !idstr || !pbs || !statp ||
+        !sip || !ump) {
+        s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    floe_orc__type__init(&types[0]);
+    types[0].has_kind = 1;
+    types[0].kind = FLOE_ORC__TYPE__KIND__STRUCT;
+    types[0].n_subtypes = n;
+    types[0].subtypes = sub;
+    types[0].n_field_names = n;
+    types[0].field_names = names;
+    typep[0] = &types[0];
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        const floe_column *col = &w->schema->cols[i];
+        FloeOrc__Type *t = &types[i + 1];
+        floe_orc__type__init(t);
+        sub[i] = (uint32_t)i + 1;
+        names[i] = col->name;
+        t->has_kind = 1;
+        t->kind = orc_kind(col->type.kind);
+        if (col->type.kind == FLOE_T_DECIMAL) {
+            t->has_precision = t->has_scale = 1;
+            t->precision = col->type.precision;
+            t->scale = col->type.scale;
+        }
+        size_t first = np;
+        if (!(w->o.no_iceberg_attrs && w->o.no_iceberg_attrs[i])) {
+            snprintf(idstr[i], sizeof idstr[i], "%d", (int)col->id);
+            floe_orc__string_pair__init(&pairs[np]);
+            pairs[np].key = "iceberg.id";
+            pairs[np].value = idstr[i];
+            pairp[np] = &pairs[np];
+            np++;
+            floe_orc__string_pair__init(&pairs[np]);
+            pairs[np].key = "iceberg.required";
+            pairs[np].value = col->nullable ? "false" : "true";
+            pairp[np] = &pairs[np];
+            np++;
+        }
+        for (size_t a = 0; a < w->o.nattrs; a++) {
+            if (w->o.attrs[a].column != i) continue;
+            floe_orc__string_pair__init(&pairs[np]);
+            pairs[np].key = (char *)w->o.attrs[a].key;
+            pairs[np].value = (char *)w->o.attrs[a].value;
+            pairp[np] = &pairs[np];
+            np++;
+        }
+        t->n_attributes = np - first;
+        t->attributes = np > first ? &pairp[first] : NULL;
+        typep[i + 1] = t;
+    }
+    for (size_t i = 0; i <= n && s == FLOE_OK; i++) {
+        if (i == 0) s = floe_orc_stats_pb_fill(&pbs[0], &w->root_file, NULL, err);
+        else s = floe_orc_stats_pb_fill(&pbs[i], &w->cols[i - 1].st_file, &w->cols[i - 1].type, err);
+        statp[i] = &pbs[i].cs;
+    }
+    if (s != FLOE_OK) goto out;
+    for (size_t i = 0; i < w->nstripes; i++) sip[i] = &w->stripes[i];
+    for (size_t i = 0; i < w->numeta; i++) ump[i] = &w->umeta[i];
+    FloeOrc__Footer f = FLOE_ORC__FOOTER__INIT;
+    f.has_header_length = f.has_content_length = f.has_number_of_rows = 1;
+    f.header_length = 3;
+    f.content_length = floe_output_offset(w->out) - 3;
+    f.n_stripes = w->nstripes;
+    f.stripes = sip;
+    f.n_types = n + 1;
+    f.types = typep;
+    f.n_metadata = w->numeta;
+    f.metadata = ump;
+    f.number_of_rows = w->rows;
+    f.n_statistics = n + 1;
+    f.statistics = statp;
+    f.has_row_index_stride = 1;
+    f.row_index_stride = w->o.row_index_stride;
+    f.has_writer = 1;
+    f.writer = FLOE_ORC_WRITER_ID;
+    f.has_calendar = 1;
+    f.calendar = 2; /* PROLEPTIC_GREGORIAN */
+    f.software_version = "floe-" FLOE_VERSION;
+    /* Metadata (stripe statistics), then footer, compressed. */
+    floe_buf tail = FLOE_BUF_INIT;
+    s = floe_orc_compress(w->codec, w->metadata.data, w->metadata.len, &tail, NULL, err);
+    uint64_t meta_len = tail.len;
+    size_t fl = floe_orc__footer__get_packed_size(&f);
+    w->scratch.len = 0;
+    if (s == FLOE_OK) s = floe_buf_reserve(&w->scratch, fl, err);
+    uint64_t footer_len = 0;
+    if (s == FLOE_OK) {
+        floe_orc__footer__pack(&f, w->scratch.data);
+        s = floe_orc_compress(w->codec, w->scratch.data, fl, &tail, NULL, err);
+        footer_len = tail.len - meta_len;
+    }
+    if (s == FLOE_OK) {
+        FloeOrc__PostScript ps = FLOE_ORC__POST_SCRIPT__INIT;
+        uint32_t version[2] = {0, 12};
+        ps.has_footer_length = ps.has_compression = ps.has_compression_block_size =
+            ps.has_metadata_length = ps.has_writer_version = 1;
+        ps.footer_length = footer_len;
+        ps.compression = (FloeOrc__CompressionKind)w->o.codec;
+        ps.compression_block_size = w->o.block_size;
+        ps.n_version = 2;
+        ps.version = version;
+        ps.metadata_length = meta_len;
+        ps.writer_version = FLOE_ORC_WRITER_VERSION;
+        ps.magic = "ORC";
+        size_t pl = floe_orc__post_script__get_packed_size(&ps);
+        uint8_t psb[256];
+        if (pl >= 256) {
+            s = floe_err_set(err, FLOE_ERR_STATE, "postscript too large (%zu bytes)", pl);
+        } else {
+            floe_orc__post_script__pack(&ps, psb);
+            psb[pl] = (uint8_t)pl;
+            s = floe_buf_append(&tail, psb, pl + 1, err);
+        }
+    }
+    if (s == FLOE_OK) s = floe_output_write(w->out, tail.data, tail.len, err);
+    floe_buf_free(&tail);
+out:
+    if (pbs)
+        for (size_t i = 0; i <= n; i++) floe_orc_stats_pb_free(&pbs[i]);
+    free(types);
+    free(typep);
+    free(sub);
+    free(names);
+    free(pairs);
+    free(pairp);
+    free(idstr);
+    free(pbs);
+    free(statp);
+    free(sip);
+    free(ump);
+    if (s != FLOE_OK) w->failed = 1;
+    else w->failed = 2; /* closed: no more rows */
+    return s;
+}
