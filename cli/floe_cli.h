@@ -17,6 +17,10 @@ typedef struct floe_cli_command {
 
 int floe_cmd_version(int argc, char **argv);
 int floe_cmd_orc(int argc, char **argv);
+int floe_cmd_table(int argc, char **argv);
+int floe_cmd_write(int argc, char **argv);
+int floe_cmd_scan(int argc, char **argv);
+int floe_cmd_inspect(int argc, char **argv);
 
 /* True when argv has -h or --help. */
 int floe_cli_wants_help(int argc, char **argv);

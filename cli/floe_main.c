@@ -10,6 +10,10 @@
 #include "floe_version.h"
 
 static const floe_cli_command commands[] = {
+    {"table", "create or alter a primary-key table (create, alter)", floe_cmd_table},
+    {"write", "apply changes (JSON lines) to a table and commit", floe_cmd_write},
+    {"scan", "print a table's merged rows in primary-key order", floe_cmd_scan},
+    {"inspect", "show a table's schema, snapshots, buckets, levels and files", floe_cmd_inspect},
     {"orc", "write, print and inspect ORC files (write, cat, meta)", floe_cmd_orc},
     {"version", "print floe's version and the library versions it runs with", floe_cmd_version},
     {"help", "show this help, or a subcommand's help: floe help SUBCOMMAND", NULL},
@@ -29,7 +33,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "\n"
             "environment:\n"
-            "  FLOE_LOG_LEVEL   error|warn|info|debug (default info); logs go to stderr\n");
+            "  FLOE_LOG_LEVEL   error|warn|info|debug (default info); logs go to stderr\n"
+            "  FLOE_WAREHOUSE   default for --warehouse\n");
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,531 @@
+/*
+ * lsm_writer.c: write buffer, level-0 flushes and commits; contract in
+ * lsm_writer.h.
+ *
+ * Invariants:
+ *  1. Every buffered row has seq in [base next_sequence, w->next_seq).
+ *  2. After a flush the buffer is empty and w->pending lists, in flush
+ *     order, every file written since the last commit.
+ *  3. w->base is the snapshot the next commit builds on; its files plus
+ *     w->pending are the table as the next commit will publish it.
+ */
+#define _GNU_SOURCE
+#include "lsm_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "floe_fs.h"
+#include "floe_log.h"
+#include "orc_writer.h"
+
+typedef struct rowrec {
+    uint64_t seq;
+    uint32_t bucket;
+    int32_t kind;
+    /* floe_value vals[ncols] follow */
+} rowrec;
+
+struct floe_lsm_writer {
+    floe_lsm_table *t;
+    floe_lsm_writer_opts o;
+    char commit_user[40];
+    floe_lsm_snapshot *base;
+    uint64_t next_seq;
+    floe_buf rows;    /* rowrec + values, back to back */
+    floe_buf strs;    /* string/binary bytes of buffered rows */
+    uint64_t *idx;    /* offsets of rowrecs in rows */
+    size_t nidx, capidx;
+    size_t rec_size;
+    floe_lsm_file *pending;
+    size_t npending, cappending;
+    int failed;
+    floe_lsm_writer_stats st;
+    char uuid[33];
+    uint64_t file_counter;
+};
+
+void floe_lsm_writer_opts_init(floe_lsm_writer_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->buffer_bytes = 256ull << 20;
+    o->codec = FLOE_ORC_ZSTD;
+}
+
+floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *opts,
+                                 floe_lsm_writer **out, floe_err *err) {
+    *out = NULL;
+    floe_lsm_writer *w = calloc(1, sizeof *w);
+    if (!w) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    w->t = t;
+    if (opts) w->o = *opts;
+    else floe_lsm_writer_opts_init(&w->o);
+    if (!w->o.buffer_bytes) w->o.buffer_bytes = 256ull << 20;
+    floe_fs_uuid(w->uuid);
+    snprintf(w->commit_user, sizeof w->commit_user, "%s",
+             w->o.commit_user ? w->o.commit_user : w->uuid);
+    w->o.commit_user = NULL;
+    w->rec_size = sizeof(rowrec) + t->schema->ncols * sizeof(floe_value);
+    w->rec_size = (w->rec_size + 15) & ~(size_t)15;
+    floe_status s = floe_lsm_table_latest(t, &w->base, err);
+    if (s != FLOE_OK) {
+        free(w);
+        return s;
+    }
+    w->next_seq = w->base ? w->base->next_sequence : 1;
+    *out = w;
+    return FLOE_OK;
+}
+
+void floe_lsm_writer_destroy(floe_lsm_writer *w) {
+    if (!w) return;
+    floe_lsm_snapshot_destroy(w->base);
+    floe_buf_free(&w->rows);
+    floe_buf_free(&w->strs);
+    free(w->idx);
+    for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
+    free(w->pending);
+    free(w);
+}
+
+json_t *floe_lsm_writer_source_positions(const floe_lsm_writer *w) {
+    return w->base ? w->base->source_positions : NULL;
+}
+int64_t floe_lsm_writer_base_id(const floe_lsm_writer *w) { return w->base ? w->base->id : 0; }
+
+void floe_lsm_writer_get_stats(const floe_lsm_writer *w, floe_lsm_writer_stats *st) {
+    *st = w->st;
+    st->buffer_bytes = w->rows.len + w->strs.len + w->nidx * sizeof *w->idx;
+    st->buffer_rows = w->nidx;
+}
+
+static rowrec *rec_at(const floe_lsm_writer *w, uint64_t off) {
+    return (rowrec *)(w->rows.data + off);
+}
+static floe_value *rec_vals(rowrec *r) { return (floe_value *)(r + 1); }
+
+/* ---- sorted runs ---- */
+
+static floe_status key_json(const floe_schema *s, const floe_value *vals, const floe_buf *arena,
+                            json_t **out, floe_err *err) {
+    floe_buf b = FLOE_BUF_INIT;
+    floe_status st = floe_buf_put_u8(&b, '[', err);
+    for (size_t k = 0; k < s->npk && st == FLOE_OK; k++) {
+        if (k) st = floe_buf_put_u8(&b, ',', err);
+        if (st == FLOE_OK)
+            st = floe_value_to_json(&vals[s->pk[k]], s->cols[s->pk[k]].type, arena, &b, err);
+    }
+    if (st == FLOE_OK) st = floe_buf_put_u8(&b, ']', err);
+    if (st == FLOE_OK) {
+        json_error_t je;
+        *out = json_loadb((const char *)b.data, b.len, 0, &je);
+        if (!*out) st = floe_err_set(err, FLOE_ERR_STATE, "key JSON: %s", je.text);
+    }
+    floe_buf_free(&b);
+    return st;
+}
+
+typedef struct run_out {
+    const floe_lsm_table *t;
+    floe_orc_codec codec;
+    uint32_t bucket, level;
+    char rel[256], path[4400];
+    floe_output *out;
+    floe_orc_writer *ow;
+    floe_lsm_file cur;
+    floe_value *ext; /* table columns + _SEQUENCE_NUMBER + _VALUE_KIND */
+    const floe_buf *last_arena;
+    const floe_value *last_vals;
+} run_out;
+
+static floe_status run_begin(run_out *r, floe_err *err) {
+    char uuid[33];
+    floe_fs_uuid(uuid);
+    snprintf(r->rel, sizeof r->rel, "bucket-%u/data-%s-0.orc", r->bucket, uuid);
+    floe_lsm_table_path(r->t, r->rel, r->path, sizeof r->path);
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/bucket-%u", r->t->dir, r->bucket);
+    FLOE_TRY(floe_fs_mkdirs(dir, err));
+    FLOE_TRY(floe_output_open_file(r->path, &r->out, err));
+    const floe_schema *ts = r->t->schema;
+    /* file schema = table columns + two system columns */
+    floe_schema fs = *ts;
+    size_t n = ts->ncols;
+    floe_column *cols = calloc(n + 2, sizeof *cols);
+    uint8_t *noattr = calloc(n + 2, 1);
+    if (!cols || !noattr) {
+        free(cols);
+        free(noattr);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    memcpy(cols, ts->cols, n * sizeof *cols);
+    cols[n] = (floe_column){"_SEQUENCE_NUMBER", {FLOE_T_BIGINT, 0, 0}, 0, 2147483646};
+    cols[n + 1] = (floe_column){"_VALUE_KIND", {FLOE_T_TINYINT, 0, 0}, 0, 2147483645};
+    noattr[n] = noattr[n + 1] = 1;
+    fs.cols = cols;
+    fs.ncols = n + 2;
+    floe_orc_writer_opts o;
+    floe_orc_writer_opts_init(&o);
+    o.codec = r->codec;
+    o.sort_key = ts->pk;
+    o.nsort_key = ts->npk;
+    o.sort_strict = 1;
+    o.no_iceberg_attrs = noattr;
+    floe_status s = floe_orc_writer_open(r->out, &fs, &o, &r->ow, err);
+    free(cols);
+    free(noattr);
+    if (s != FLOE_OK) return s;
+    memset(&r->cur, 0, sizeof r->cur);
+    r->cur.bucket = r->bucket;
+    r->cur.level = r->level;
+    r->cur.schema_id = r->t->schema_id;
+    r->cur.min_seq = UINT64_MAX;
+    return FLOE_OK;
+}
+
+static floe_status run_end(run_out *r, floe_lsm_file **files, size_t *nfiles, floe_err *err) {
+    FLOE_TRY(floe_orc_writer_close(r->ow, err));
+    FLOE_TRY(floe_output_finish(r->out, 1, err));
+    r->cur.size = floe_output_offset(r->out);
+    floe_orc_writer_destroy(r->ow);
+    floe_output_destroy(r->out);
+    r->ow = NULL;
+    r->out = NULL;
+    FLOE_TRY(key_json(r->t->schema, r->last_vals, r->last_arena, &r->cur.max_key, err));
+    r->cur.path = strdup(r->rel);
+    if (!r->cur.path) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    floe_lsm_file *nf = realloc(*files, (*nfiles + 1) * sizeof *nf);
+    if (!nf) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    *files = nf;
+    nf[(*nfiles)++] = r->cur;
+    memset(&r->cur, 0, sizeof r->cur);
+    return FLOE_OK;
+}
+
+floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, uint32_t bucket,
+                               uint32_t level, floe_lsm_row_source src, void *ud,
+                               uint64_t target_size, floe_lsm_file **files, size_t *nfiles,
+                               floe_err *err) {
+    run_out r = {0};
+    r.t = t;
+    r.codec = codec;
+    r.bucket = bucket;
+    r.level = level;
+    size_t n = t->schema->ncols;
+    r.ext = calloc(n + 2, sizeof *r.ext);
+    if (!r.ext) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    floe_status s = FLOE_OK;
+    /* The last row's key must stay readable until the file ends, but the
+     * source may reuse its buffers: keep a copy of the key values. */
+    floe_value *lastk = calloc(n, sizeof *lastk);
+    floe_buf lastk_arena = FLOE_BUF_INIT;
+    if (!lastk) {
+        free(r.ext);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    for (;;) {
+        const floe_value *vals;
+        const floe_buf *arena;
+        uint64_t seq;
+        int kind;
+        int got = src(ud, &vals, &arena, &seq, &kind, err);
+        if (got < 0) {
+            s = err ? err->code : FLOE_ERR_STATE;
+            break;
+        }
+        if (got == 0) break;
+        if (!r.ow) {
+            if ((s = run_begin(&r, err)) != FLOE_OK) break;
+            if ((s = key_json(t->schema, vals, arena, &r.cur.min_key, err)) != FLOE_OK) break;
+        }
+        memcpy(r.ext, vals, n * sizeof *vals);
+        memset(&r.ext[n], 0, 2 * sizeof *r.ext);
+        r.ext[n].v.i64 = (int64_t)seq;
+        r.ext[n + 1].v.i64 = kind;
+        if ((s = floe_orc_writer_add_row(r.ow, r.ext, arena, err)) != FLOE_OK) break;
+        r.cur.rows++;
+        if (kind == FLOE_KIND_DELETE) r.cur.delete_rows++;
+        if (seq < r.cur.min_seq) r.cur.min_seq = seq;
+        if (seq > r.cur.max_seq) r.cur.max_seq = seq;
+        /* remember the key of the last row */
+        lastk_arena.len = 0;
+        for (size_t k = 0; k < t->schema->npk && s == FLOE_OK; k++) {
+            size_t c = t->schema->pk[k];
+            lastk[c] = vals[c];
+            floe_type_kind tk = t->schema->cols[c].type.kind;
+            if (tk == FLOE_T_STRING || tk == FLOE_T_BINARY) {
+                const uint8_t *p = floe_value_bytes(&vals[c], arena);
+                lastk[c].v.bytes.ptr = NULL;
+                lastk[c].v.bytes.off = lastk_arena.len;
+                s = floe_buf_append(&lastk_arena, p, vals[c].v.bytes.len, err);
+            }
+        }
+        r.last_vals = lastk;
+        r.last_arena = &lastk_arena;
+        if (s != FLOE_OK) break;
+        if (target_size && (r.cur.rows & 4095) == 0 &&
+            floe_output_offset(r.out) >= target_size) {
+            if ((s = run_end(&r, files, nfiles, err)) != FLOE_OK) break;
+        }
+    }
+    if (s == FLOE_OK && r.ow) s = run_end(&r, files, nfiles, err);
+    if (s != FLOE_OK) {
+        if (r.ow || r.out) unlink(r.path);
+        floe_lsm_file_free(&r.cur);
+    }
+    floe_orc_writer_destroy(r.ow);
+    floe_output_destroy(r.out);
+    free(r.ext);
+    free(lastk);
+    floe_buf_free(&lastk_arena);
+    return s;
+}
+
+/* ---- the write buffer ---- */
+
+static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals,
+                            const floe_buf *arena, floe_err *err) {
+    const floe_schema *s = w->t->schema;
+    uint64_t off = w->rows.len;
+    FLOE_TRY(floe_buf_reserve(&w->rows, w->rec_size, err));
+    memset(w->rows.data + off, 0, w->rec_size);
+    w->rows.len += w->rec_size;
+    rowrec *r = rec_at(w, off);
+    r->seq = w->next_seq++;
+    r->kind = kind;
+    r->bucket = floe_lsm_bucket_of(s, vals, arena, w->t->buckets);
+    floe_value *dst = rec_vals(r);
+    for (size_t i = 0; i < s->ncols; i++) {
+        dst[i] = vals[i];
+        floe_type_kind tk = s->cols[i].type.kind;
+        int is_key = 0;
+        for (size_t k = 0; k < s->npk; k++) is_key |= s->pk[k] == i;
+        if (kind == FLOE_KIND_DELETE && !is_key) {
+            /* a tombstone carries only its key; NOT NULL columns get a zero
+             * value so the file stays valid (never visible) */
+            memset(&dst[i], 0, sizeof dst[i]);
+            dst[i].is_null = s->cols[i].nullable;
+            if (!dst[i].is_null && (tk == FLOE_T_STRING || tk == FLOE_T_BINARY))
+                dst[i].v.bytes.ptr = (const uint8_t *)"";
+            continue;
+        }
+        if (!vals[i].is_null && (tk == FLOE_T_STRING || tk == FLOE_T_BINARY)) {
+            const uint8_t *p = floe_value_bytes(&vals[i], arena);
+            size_t soff = w->strs.len;
+            /* rows may have moved: re-fetch after growing */
+            FLOE_TRY(floe_buf_append(&w->strs, p, vals[i].v.bytes.len, err));
+            r = rec_at(w, off);
+            dst = rec_vals(r);
+            dst[i].v.bytes.ptr = NULL;
+            dst[i].v.bytes.off = soff;
+        }
+    }
+    if (w->nidx == w->capidx) {
+        size_t cap = w->capidx ? w->capidx * 2 : 4096;
+        uint64_t *ni = realloc(w->idx, cap * sizeof *ni);
+        if (!ni) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        w->idx = ni;
+        w->capidx = cap;
+    }
+    w->idx[w->nidx++] = off;
+    return FLOE_OK;
+}
+
+static int cmp_rows(const void *a, const void *b, void *ctx) {
+    const floe_lsm_writer *w = ctx;
+    rowrec *x = rec_at(w, *(const uint64_t *)a), *y = rec_at(w, *(const uint64_t *)b);
+    if (x->bucket != y->bucket) return x->bucket < y->bucket ? -1 : 1;
+    const floe_schema *s = w->t->schema;
+    const floe_value *xv = rec_vals(x), *yv = rec_vals(y);
+    for (size_t k = 0; k < s->npk; k++) {
+        size_t c = s->pk[k];
+        int r = floe_value_compare(&xv[c], &yv[c], s->cols[c].type, &w->strs, &w->strs);
+        if (r) return r;
+    }
+    /* newest first */
+    return x->seq > y->seq ? -1 : x->seq < y->seq;
+}
+
+typedef struct flush_src {
+    floe_lsm_writer *w;
+    size_t at, end;
+} flush_src;
+
+static int same_key(const floe_lsm_writer *w, rowrec *x, rowrec *y) {
+    const floe_schema *s = w->t->schema;
+    for (size_t k = 0; k < s->npk; k++) {
+        size_t c = s->pk[k];
+        if (floe_value_compare(&rec_vals(x)[c], &rec_vals(y)[c], s->cols[c].type, &w->strs,
+                               &w->strs))
+            return 0;
+    }
+    return 1;
+}
+
+static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
+                      int *kind, floe_err *err) {
+    (void)err;
+    flush_src *f = ud;
+    if (f->at >= f->end) return 0;
+    rowrec *r = rec_at(f->w, f->w->idx[f->at]);
+    /* skip older versions of the same key */
+    size_t j = f->at + 1;
+    while (j < f->end && same_key(f->w, r, rec_at(f->w, f->w->idx[j]))) j++;
+    f->at = j;
+    *vals = rec_vals(r);
+    *arena = &f->w->strs;
+    *seq = r->seq;
+    *kind = r->kind;
+    return 1;
+}
+
+static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
+    if (w->nidx == 0) return FLOE_OK;
+    qsort_r(w->idx, w->nidx, sizeof *w->idx, cmp_rows, w);
+    size_t i = 0;
+    while (i < w->nidx) {
+        uint32_t b = rec_at(w, w->idx[i])->bucket;
+        size_t j = i;
+        while (j < w->nidx && rec_at(w, w->idx[j])->bucket == b) j++;
+        flush_src src = {w, i, j};
+        size_t before = w->npending;
+        floe_lsm_file *files = w->pending;
+        size_t nfiles = w->npending;
+        floe_status s = floe_lsm_write_run(w->t, w->o.codec, b, 0, flush_next, &src, 0, &files,
+                                           &nfiles, err);
+        w->pending = files;
+        w->npending = nfiles;
+        w->cappending = nfiles;
+        if (s != FLOE_OK) return s;
+        for (size_t k = before; k < w->npending; k++) {
+            w->st.files_written++;
+            w->st.bytes_written += w->pending[k].size;
+            w->st.rows_flushed += w->pending[k].rows;
+        }
+        i = j;
+    }
+    floe_log_debug("lsm", "flushed write buffer table=%s rows=%zu files=%zu", w->t->name,
+                   w->nidx, w->npending);
+    w->st.flushes++;
+    w->rows.len = w->strs.len = 0;
+    w->nidx = 0;
+    return FLOE_OK;
+}
+
+floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *vals,
+                                const floe_buf *arena, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "table writer failed earlier");
+    const floe_schema *s = w->t->schema;
+    if (kind != FLOE_KIND_INSERT && kind != FLOE_KIND_UPDATE_AFTER && kind != FLOE_KIND_DELETE)
+        return floe_err_set(err, FLOE_ERR_INVALID, "invalid row kind %d", kind);
+    for (size_t k = 0; k < s->npk; k++)
+        if (vals[s->pk[k]].is_null)
+            return floe_err_set(err, FLOE_ERR_BAD_INPUT, "column %s: NULL in a primary key column",
+                                s->cols[s->pk[k]].name);
+    if (kind != FLOE_KIND_DELETE)
+        for (size_t i = 0; i < s->ncols; i++)
+            if (vals[i].is_null && !s->cols[i].nullable)
+                return floe_err_set(err, FLOE_ERR_BAD_INPUT, "column %s: NULL in a NOT NULL column",
+                                    s->cols[i].name);
+    floe_status st = copy_row(w, kind, vals, arena, err);
+    if (st != FLOE_OK) {
+        w->failed = 1;
+        return st;
+    }
+    w->st.rows_put++;
+    if (w->rows.len + w->strs.len + w->nidx * sizeof *w->idx >= w->o.buffer_bytes) {
+        st = buffer_flush(w, err);
+        if (st != FLOE_OK) w->failed = 1;
+    }
+    return st;
+}
+
+static int only_compactions_since(const floe_lsm_table *t, int64_t base, int64_t latest,
+                                  floe_err *err) {
+    for (int64_t id = base + 1; id <= latest; id++) {
+        floe_lsm_snapshot *s;
+        if (floe_lsm_table_snapshot(t, id, &s, err) != FLOE_OK) return -1;
+        int compact = !strcmp(s->commit_kind, "COMPACT");
+        floe_lsm_snapshot_destroy(s);
+        if (!compact) return 0;
+    }
+    return 1;
+}
+
+floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier,
+                                   json_t *source_positions, int64_t *snapshot_id,
+                                   floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "table writer failed earlier");
+    floe_status s = buffer_flush(w, err);
+    if (s != FLOE_OK) {
+        w->failed = 1;
+        return s;
+    }
+    if (w->npending == 0 && !source_positions) {
+        *snapshot_id = w->base ? w->base->id : 0;
+        return FLOE_OK;
+    }
+    for (int attempt = 0;; attempt++) {
+        size_t nbase = w->base ? w->base->nfiles : 0;
+        floe_lsm_file *all = calloc(nbase + w->npending + 1, sizeof *all);
+        if (!all) {
+            w->failed = 1;
+            return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < nbase; i++) all[i] = w->base->files[i];
+        for (size_t i = 0; i < w->npending; i++) all[nbase + i] = w->pending[i];
+        floe_lsm_snapshot tmpl = {0};
+        tmpl.schema_id = w->t->schema_id;
+        tmpl.commit_user = w->commit_user;
+        tmpl.commit_kind = "APPEND";
+        tmpl.commit_identifier = commit_identifier;
+        tmpl.next_sequence = w->next_seq;
+        tmpl.source_positions =
+            source_positions ? source_positions : (w->base ? w->base->source_positions : NULL);
+        int64_t base_id = w->base ? w->base->id : 0, new_id = 0;
+        s = floe_lsm_table_commit(w->t, base_id, &tmpl, all, nbase + w->npending, &new_id, err);
+        free(all); /* shallow: entries still owned by base / pending */
+        if (s == FLOE_ERR_CONFLICT && attempt < 100) {
+            floe_lsm_snapshot *latest = NULL;
+            floe_err e2;
+            if (floe_lsm_table_latest(w->t, &latest, &e2) != FLOE_OK || !latest) {
+                w->failed = 1;
+                return s;
+            }
+            int ok = only_compactions_since(w->t, base_id, latest->id, &e2);
+            if (ok != 1) {
+                floe_lsm_snapshot_destroy(latest);
+                w->failed = 1;
+                return floe_err_set(err, FLOE_ERR_CONFLICT,
+                                    "table %s: another writer committed snapshot %lld after %lld; "
+                                    "a table takes one writer at a time",
+                                    w->t->name, (long long)latest->id, (long long)base_id);
+            }
+            floe_log_info("lsm", "commit rebased onto compaction table=%s base=%lld latest=%lld",
+                          w->t->name, (long long)base_id, (long long)latest->id);
+            floe_lsm_snapshot_destroy(w->base);
+            w->base = latest;
+            continue;
+        }
+        if (s != FLOE_OK) {
+            w->failed = 1;
+            return s;
+        }
+        /* the new snapshot becomes the base */
+        floe_lsm_snapshot *ns = NULL;
+        s = floe_lsm_table_snapshot(w->t, new_id, &ns, err);
+        if (s != FLOE_OK) {
+            w->failed = 1;
+            return s;
+        }
+        floe_lsm_snapshot_destroy(w->base);
+        w->base = ns;
+        for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
+        w->npending = 0;
+        w->st.commits++;
+        *snapshot_id = new_id;
+        floe_log_debug("lsm", "committed table=%s snapshot=%lld", w->t->name, (long long)new_id);
+        return FLOE_OK;
+    }
+}
