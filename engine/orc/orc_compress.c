@@ -83,7 +83,7 @@ static size_t compress_chunk(floe_orc_codec_ctx *c, const uint8_t *in, size_t le
     switch (c->codec) {
     case FLOE_ORC_ZSTD: {
         if (!c->zc && !(c->zc = ZSTD_createCCtx())) return 0;
-        size_t r = ZSTD_compressCCtx(c->zc, dst, cap, in, len, c->level ? c->level : 3);
+        size_t r = ZSTD_compressCCtx(c->zc, dst, cap, in, len, c->level ? c->level : 1);
         return ZSTD_isError(r) ? 0 : r;
     }
     case FLOE_ORC_LZ4: {

@@ -650,7 +650,16 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
         }
         h.mask = cap - 1;
         size_t limit = (size_t)(w->o.dict_threshold * (double)n);
+        /* Early check, as the Java writer does: when the first row group's
+         * worth of values is already too distinct, go direct without
+         * hashing the rest of the stripe. */
+        size_t probe = n < 10000 ? n : 10000;
+        int early_direct = 0;
         for (size_t i = 0; i < n; i++) {
+            if (i == probe && (double)nd > w->o.dict_threshold * (double)probe) {
+                early_direct = 1;
+                break;
+            }
             const uint8_t *p = c->sbytes.data + c->soff[i];
             size_t slot = hash_bytes(p, c->slen[i]) & h.mask;
             for (;;) {
@@ -671,7 +680,7 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
             }
             if (nd > limit) break;
         }
-        use_dict = nd <= limit;
+        use_dict = !early_direct && nd <= limit;
     }
     if (use_dict) {
         /* sort the dictionary; rank[id] = position in sorted order */

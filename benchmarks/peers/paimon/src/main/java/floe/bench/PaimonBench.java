@@ -308,6 +308,8 @@ public final class PaimonBench {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // "Could not find Hadoop configuration": expected, the warehouse is local
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.paimon.utils.HadoopUtils", "error");
         Args a;
         try {
             a = parse(argv);
