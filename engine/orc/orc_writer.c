@@ -333,8 +333,10 @@ static floe_status rg_begin(floe_orc_writer *w, floe_err *err) {
         }
         rgpos *p = &c->rg[c->nrg++];
         memset(p, 0, sizeof *p);
-        FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &p->present_bits, err));
-        p->present_off = c->present.len;
+        if (c->stripe_nulls) {
+            FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &p->present_bits, err));
+            p->present_off = c->present.len;
+        }
         switch (c->type.kind) {
         case FLOE_T_BOOLEAN:
             FLOE_TRY(floe_orc_bool_enc_mark(&c->bool_data, &c->data, &p->data_bits, err));
@@ -424,13 +426,32 @@ static floe_status string_push(colw *c, const uint8_t *p, size_t n, floe_err *er
     return floe_buf_append(&c->sbytes, p, n, err);
 }
 
-static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, floe_err *err) {
-    FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
-    FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
-    if (v->is_null) {
-        c->stripe_nulls = 1;
-        return FLOE_OK;
+/* The PRESENT stream is only kept in stripes with a NULL: until the first
+ * NULL of a stripe nothing is encoded; at that NULL the stream is built for
+ * the rows before it (all present), with the positions of every row group
+ * already begun. `row` is the row's index in the stripe. */
+static floe_status present_activate(colw *c, uint64_t row, uint32_t stride, floe_err *err) {
+    floe_orc_bool_enc_init(&c->present_enc);
+    c->present.len = 0;
+    uint64_t r = 0;
+    for (size_t g = 0; g < c->nrg; g++) {
+        uint64_t start = stride ? (uint64_t)g * stride : 0;
+        for (; r < start; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present, err));
+        FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &c->rg[g].present_bits, err));
+        c->rg[g].present_off = c->present.len;
     }
+    for (; r < row; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present, err));
+    c->stripe_nulls = 1;
+    return FLOE_OK;
+}
+
+static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, uint64_t row,
+                           uint32_t stride, floe_err *err) {
+    if (v->is_null && !c->stripe_nulls) FLOE_TRY(present_activate(c, row, stride, err));
+    if (c->stripe_nulls)
+        FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
+    FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
+    if (v->is_null) return FLOE_OK;
     switch (c->type.kind) {
     case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
     case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
@@ -535,7 +556,7 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
         floe_type_kind k = w->cols[i].type.kind;
         if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
             bytes = floe_value_bytes(&vals[i], arena);
-        floe_status s = col_add(&w->cols[i], &vals[i], bytes, err);
+        floe_status s = col_add(&w->cols[i], &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
         if (s != FLOE_OK) {
             floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
             return fail(w, s);
@@ -770,7 +791,9 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
     for (size_t i = 0; i < w->ncols && s == FLOE_OK; i++) {
         colw *c = &w->cols[i];
         uint32_t col = (uint32_t)i + 1;
-        if ((s = floe_orc_bool_enc_finish(&c->present_enc, &c->present, err)) != FLOE_OK) break;
+        if (c->stripe_nulls &&
+            (s = floe_orc_bool_enc_finish(&c->present_enc, &c->present, err)) != FLOE_OK)
+            break;
         c->enc_kind = col_encoding(c->type.kind);
         switch (c->type.kind) {
         case FLOE_T_BOOLEAN: s = floe_orc_bool_enc_finish(&c->bool_data, &c->data, err); break;

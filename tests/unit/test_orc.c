@@ -248,5 +248,54 @@ static void test_hostile_input(void) {
     floe_schema_destroy(s);
 }
 
-FT_MAIN(test_roundtrip_zstd, test_roundtrip_lz4, test_roundtrip_zlib, test_roundtrip_none,
+/* A column whose first NULL comes late in a stripe (after several row
+ * groups): the PRESENT stream is built lazily and must still decode. */
+static void test_late_first_null(void) {
+    floe_err e = {0};
+    floe_schema *s;
+    const char *js = "{\"columns\":[{\"name\":\"a\",\"type\":\"bigint\"},"
+                     "{\"name\":\"b\",\"type\":\"boolean\"}]}";
+    FT_OK(floe_schema_parse(js, strlen(js), &s, &e), &e);
+    floe_output *out;
+    FT_OK(floe_output_open_mem(&out, &e), &e);
+    floe_orc_writer *w;
+    FT_OK(floe_orc_writer_open(out, s, NULL, &w, &e), &e);
+    const uint64_t n = 45123;
+    for (uint64_t r = 0; r < n; r++) {
+        floe_value v[2] = {0};
+        v[0].is_null = r == 25003 || r == 40000;
+        v[0].v.i64 = (int64_t)r;
+        v[1].is_null = r >= 44000;
+        v[1].v.i64 = r & 1;
+        FT_OK(floe_orc_writer_add_row(w, v, NULL, &e), &e);
+    }
+    FT_OK(floe_orc_writer_close(w, &e), &e);
+    floe_orc_writer_destroy(w);
+    size_t len;
+    const uint8_t *data = floe_output_mem_data(out, &len);
+    floe_input *in;
+    FT_OK(floe_input_open_mem(data, len, "late.orc", &in, &e), &e);
+    floe_orc_reader *r;
+    FT_OK(floe_orc_reader_open(in, NULL, &r, &e), &e);
+    uint64_t row = 0;
+    for (;;) {
+        floe_orc_batch b;
+        FT_OK(floe_orc_reader_next(r, &b, &e), &e);
+        if (!b.nrows) break;
+        for (size_t i = 0; i < b.nrows; i++, row++) {
+            int null_a = row == 25003 || row == 40000;
+            FT_EQ_INT(b.cols[0][i].is_null, null_a);
+            if (!null_a) FT_EQ_INT(b.cols[0][i].v.i64, (int64_t)row);
+            FT_EQ_INT(b.cols[1][i].is_null, row >= 44000);
+            if (row < 44000) FT_EQ_INT(b.cols[1][i].v.i64, (int64_t)(row & 1));
+        }
+    }
+    FT_EQ_U64(row, n);
+    floe_orc_reader_close(r);
+    floe_input_close(in);
+    floe_output_destroy(out);
+    floe_schema_destroy(s);
+}
+
+FT_MAIN(test_late_first_null, test_roundtrip_zstd, test_roundtrip_lz4, test_roundtrip_zlib, test_roundtrip_none,
         test_roundtrip_small, test_sorted_mode_rejects, test_hostile_input)
