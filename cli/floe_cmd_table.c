@@ -14,6 +14,7 @@
 #include "floe_fs.h"
 #include "floe_log.h"
 #include "floe_schema.h"
+#include "compactor.h"
 #include "floe_value.h"
 #include "lsm_merge.h"
 #include "lsm_table.h"
@@ -21,7 +22,7 @@
 
 typedef struct targs {
     const char *warehouse, *table, *schema, *snapshot, *format, *commit_every, *buffer,
-        *buckets, *codec;
+        *buckets, *codec, *compaction;
 } targs;
 
 /* Parse the common flags; returns 0, or the exit code for bad usage. */
@@ -45,6 +46,7 @@ static int parse_args(const char *cmd, int argc, char **argv, targs *a, const ch
             else if (!strcmp(name, "buffer")) slot = &a->buffer;
             else if (!strcmp(name, "buckets")) slot = &a->buckets;
             else if (!strcmp(name, "codec")) slot = &a->codec;
+            else if (!strcmp(name, "compaction")) slot = &a->compaction;
             else {
                 fprintf(stderr, "floe %s: unknown option %s\n", cmd, s);
                 return 2;
@@ -212,10 +214,24 @@ static int keys_differ(const floe_schema *s, const floe_value *a, const floe_val
     return 0;
 }
 
+/* After a commit: wake background compaction; above the stop trigger wait
+ * for it, re-read the base and check again (bounded, then go on). */
+static floe_status after_commit(floe_compactor *comp, floe_lsm_writer *w, floe_err *e) {
+    for (int round = 0; round < 100; round++) {
+        int waited = 0;
+        FLOE_TRY(floe_compactor_after_commit(comp, floe_lsm_writer_max_runs(w), &waited, e));
+        if (!waited) return FLOE_OK;
+        FLOE_TRY(floe_lsm_writer_refresh(w, e));
+    }
+    floe_log_warn("write", "sorted runs stay above the stop trigger after 100 compaction rounds");
+    return FLOE_OK;
+}
+
 static void write_usage(FILE *f) {
     fprintf(f,
             "usage: floe write --warehouse DIR DB.TABLE [--commit-every N] [--buffer SIZE]\n"
-            "                  [--codec zstd|lz4|zlib|none]  < changes.jsonl\n"
+            "                  [--codec zstd|lz4|zlib|none] [--compaction on|off]\n"
+            "                  < changes.jsonl\n"
             "\n"
             "stdin: one change per line, shaped like a Debezium change event payload:\n"
             "  {\"op\":\"c|u|d|r\",\"before\":{...}|null,\"after\":{...}|null}\n"
@@ -223,7 +239,9 @@ static void write_usage(FILE *f) {
             "the `before` key first); d deletes the key in `before`. Values use floe's\n"
             "JSON value forms. One commit at the end of input, and every N lines with\n"
             "--commit-every. A bad line stops the run before its commit: nothing from\n"
-            "an uncommitted chunk becomes visible. Buffer default 256MiB.\n");
+            "an uncommitted chunk becomes visible. Buffer default 256MiB.\n"
+            "Compaction (default on) runs on a background thread after commits; when\n"
+            "a bucket has more than 8 sorted runs, writing waits for it.\n");
 }
 
 int floe_cmd_write(int argc, char **argv) {
@@ -232,7 +250,7 @@ int floe_cmd_write(int argc, char **argv) {
         return 0;
     }
     targs a;
-    int rc = parse_args("write", argc, argv, &a, "warehouse commit-every buffer codec");
+    int rc = parse_args("write", argc, argv, &a, "warehouse commit-every buffer codec compaction");
     if (rc) return rc;
     floe_err e = {0};
     floe_lsm_table *t = NULL;
@@ -264,7 +282,20 @@ int floe_cmd_write(int argc, char **argv) {
         }
         o.codec = (floe_orc_codec)c;
     }
+    int compaction = 1;
+    if (a.compaction) {
+        if (!strcmp(a.compaction, "off")) compaction = 0;
+        else if (strcmp(a.compaction, "on")) {
+            fprintf(stderr, "floe write: --compaction must be on or off\n");
+            return 2;
+        }
+    }
     if (floe_lsm_table_open(a.warehouse, a.table, &t, &e) != FLOE_OK) return die("write", &e);
+    floe_compactor *comp = NULL;
+    if (compaction && floe_compactor_start(a.warehouse, a.table, NULL, &comp, &e) != FLOE_OK) {
+        floe_lsm_table_destroy(t);
+        return die("write", &e);
+    }
     const floe_schema *s = t->schema;
     floe_value *after = calloc(s->ncols, sizeof *after), *before = calloc(s->ncols, sizeof *before);
     floe_buf arena = FLOE_BUF_INIT;
@@ -319,6 +350,7 @@ int floe_cmd_write(int argc, char **argv) {
             st = floe_lsm_writer_commit(w, lineno, pos, &snap, &e);
             json_decref(pos);
             if (st != FLOE_OK) goto fail;
+            if (comp && after_commit(comp, w, &e) != FLOE_OK) goto fail;
             since = 0;
         }
     }
@@ -345,6 +377,7 @@ out:
     floe_buf_free(&arena);
     free(after);
     free(before);
+    floe_compactor_stop(comp);
     floe_lsm_writer_destroy(w);
     floe_lsm_table_destroy(t);
     return rc;

@@ -615,3 +615,24 @@ uint32_t floe_lsm_bucket_of(const floe_schema *s, const floe_value *vals, const 
     }
     return (uint32_t)(h % buckets);
 }
+
+uint32_t floe_lsm_sorted_runs(const floe_lsm_file *files, size_t nfiles, uint32_t bucket) {
+    uint32_t n = 0;
+    uint8_t levels[FLOE_LSM_MAX_LEVELS] = {0};
+    for (size_t i = 0; i < nfiles; i++) {
+        if (files[i].bucket != bucket) continue;
+        if (files[i].level == 0) n++;
+        else if (files[i].level < FLOE_LSM_MAX_LEVELS) levels[files[i].level] = 1;
+    }
+    for (int l = 1; l < FLOE_LSM_MAX_LEVELS; l++) n += levels[l];
+    return n;
+}
+
+uint32_t floe_lsm_max_sorted_runs(const floe_lsm_file *files, size_t nfiles, uint32_t buckets) {
+    uint32_t m = 0;
+    for (uint32_t b = 0; b < buckets; b++) {
+        uint32_t r = floe_lsm_sorted_runs(files, nfiles, b);
+        if (r > m) m = r;
+    }
+    return m;
+}

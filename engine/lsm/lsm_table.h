@@ -118,6 +118,12 @@ floe_status floe_lsm_table_commit(const floe_lsm_table *t, int64_t base_id,
 uint32_t floe_lsm_bucket_of(const floe_schema *s, const floe_value *vals,
                             const floe_buf *arena, uint32_t buckets);
 
+/* Sorted runs of one bucket in a file list: each level-0 file is a run,
+ * each non-empty higher level one run. */
+uint32_t floe_lsm_sorted_runs(const floe_lsm_file *files, size_t nfiles, uint32_t bucket);
+/* The largest floe_lsm_sorted_runs over a table's buckets. */
+uint32_t floe_lsm_max_sorted_runs(const floe_lsm_file *files, size_t nfiles, uint32_t buckets);
+
 /* Helpers for paths: "<dir>/<rel>" into out. */
 void floe_lsm_table_path(const floe_lsm_table *t, const char *rel, char *out, size_t outsz);
 void floe_lsm_file_free(floe_lsm_file *f);

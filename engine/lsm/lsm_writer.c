@@ -529,3 +529,30 @@ floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier
         return FLOE_OK;
     }
 }
+
+floe_status floe_lsm_writer_refresh(floe_lsm_writer *w, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "table writer failed earlier");
+    floe_lsm_snapshot *latest = NULL;
+    FLOE_TRY(floe_lsm_table_latest(w->t, &latest, err));
+    int64_t base_id = w->base ? w->base->id : 0;
+    if (!latest || latest->id == base_id) {
+        floe_lsm_snapshot_destroy(latest);
+        return FLOE_OK;
+    }
+    int ok = only_compactions_since(w->t, base_id, latest->id, err);
+    if (ok != 1) {
+        floe_lsm_snapshot_destroy(latest);
+        if (ok < 0) return err ? err->code : FLOE_ERR_IO;
+        return floe_err_set(err, FLOE_ERR_CONFLICT,
+                            "table %s: another writer committed after snapshot %lld", w->t->name,
+                            (long long)base_id);
+    }
+    floe_lsm_snapshot_destroy(w->base);
+    w->base = latest;
+    return FLOE_OK;
+}
+
+uint32_t floe_lsm_writer_max_runs(const floe_lsm_writer *w) {
+    if (!w->base) return 0;
+    return floe_lsm_max_sorted_runs(w->base->files, w->base->nfiles, w->t->buckets);
+}

@@ -59,6 +59,12 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
 floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier,
                                    json_t *source_positions, int64_t *snapshot_id,
                                    floe_err *err);
+/* Adopt the latest snapshot as the base when everything committed since
+ * the base is compaction (nothing to do otherwise; FLOE_ERR_CONFLICT when
+ * another writer appended). Call between commits. */
+floe_status floe_lsm_writer_refresh(floe_lsm_writer *w, floe_err *err);
+/* Largest number of sorted runs of a bucket in the base snapshot. */
+uint32_t floe_lsm_writer_max_runs(const floe_lsm_writer *w);
 /* The base snapshot's source positions (NULL when none); valid until the
  * next commit. */
 json_t *floe_lsm_writer_source_positions(const floe_lsm_writer *w);

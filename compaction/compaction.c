@@ -1,0 +1,578 @@
+/*
+ * compaction.c: universal compaction and expiry; contract in compaction.h.
+ *
+ * Invariants:
+ *  1. A compaction's inputs are a prefix (newest first) of one bucket's
+ *     sorted runs, so every row left out is older than every input row.
+ *  2. Outputs are complete and fsynced before the snapshot that lists them.
+ *  3. Expiry deletes only files that no remaining snapshot lists and that
+ *     are older than the safety age.
+ */
+#define _GNU_SOURCE
+#include "compaction.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "floe_fs.h"
+#include "floe_log.h"
+#include "lsm_merge.h"
+#include "lsm_writer.h"
+
+void floe_compact_opts_init(floe_compact_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->trigger = 5;
+    o->max_size_amp_percent = 200;
+    o->size_ratio_percent = 1;
+    o->levels = 6;
+    o->target_file_size = 128ull << 20;
+    o->codec = FLOE_ORC_ZSTD;
+    o->max_attempts = 10;
+}
+
+typedef struct run {
+    uint32_t level;
+    uint64_t size;
+    size_t *files; /* indexes into the snapshot's file list */
+    size_t nfiles;
+} run;
+
+typedef struct bucket_runs {
+    run *runs;
+    size_t n;
+} bucket_runs;
+
+static void runs_free(bucket_runs *br) {
+    for (size_t i = 0; i < br->n; i++) free(br->runs[i].files);
+    free(br->runs);
+    br->runs = NULL;
+    br->n = 0;
+}
+
+static const floe_lsm_file *g_files; /* for qsort of level-0 files */
+static int cmp_l0(const void *a, const void *b) {
+    const floe_lsm_file *x = &g_files[*(const size_t *)a], *y = &g_files[*(const size_t *)b];
+    return x->max_seq > y->max_seq ? -1 : x->max_seq < y->max_seq;
+}
+
+static floe_status build_runs(const floe_lsm_file *files, size_t nfiles, uint32_t bucket,
+                              bucket_runs *br, floe_err *err) {
+    br->runs = calloc(nfiles + FLOE_LSM_MAX_LEVELS, sizeof *br->runs);
+    if (!br->runs) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    br->n = 0;
+    size_t *l0 = malloc((nfiles ? nfiles : 1) * sizeof *l0);
+    if (!l0) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    size_t n0 = 0;
+    for (size_t i = 0; i < nfiles; i++)
+        if (files[i].bucket == bucket && files[i].level == 0) l0[n0++] = i;
+    g_files = files;
+    qsort(l0, n0, sizeof *l0, cmp_l0);
+    for (size_t i = 0; i < n0; i++) {
+        run *r = &br->runs[br->n++];
+        r->level = 0;
+        r->files = malloc(sizeof *r->files);
+        if (!r->files) {
+            free(l0);
+            return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        }
+        r->files[0] = l0[i];
+        r->nfiles = 1;
+        r->size = files[l0[i]].size;
+    }
+    free(l0);
+    for (uint32_t lv = 1; lv < FLOE_LSM_MAX_LEVELS; lv++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < nfiles; i++)
+            if (files[i].bucket == bucket && files[i].level == lv) cnt++;
+        if (!cnt) continue;
+        run *r = &br->runs[br->n++];
+        r->level = lv;
+        r->files = malloc(cnt * sizeof *r->files);
+        if (!r->files) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < nfiles; i++)
+            if (files[i].bucket == bucket && files[i].level == lv) {
+                r->files[r->nfiles++] = i;
+                r->size += files[i].size;
+            }
+    }
+    return FLOE_OK;
+}
+
+/* Pick runs[0..*count) and the output level; returns 0 when nothing to do. */
+static int pick(const floe_compact_opts *o, const bucket_runs *br, size_t *count,
+                uint32_t *out_level) {
+    uint32_t max_level = (uint32_t)(o->levels - 1);
+    size_t n = br->n;
+    if (n == 0) return 0;
+    if (o->full) {
+        /* already one run at the top level with nothing to drop? */
+        if (n == 1 && br->runs[0].level == max_level) return 0;
+        *count = n;
+        *out_level = max_level;
+        return 1;
+    }
+    if (n == 1) return 0;
+    /* size amplification */
+    uint64_t newer = 0;
+    for (size_t i = 0; i + 1 < n; i++) newer += br->runs[i].size;
+    if (newer * 100 > (uint64_t)o->max_size_amp_percent * br->runs[n - 1].size) {
+        *count = n;
+        *out_level = max_level;
+        return 1;
+    }
+    size_t k = 0;
+    if (n > (size_t)o->trigger) {
+        /* size ratio */
+        uint64_t cand = br->runs[0].size;
+        size_t i = 1;
+        for (; i < n; i++) {
+            if (cand * (100 + (uint64_t)o->size_ratio_percent) / 100 < br->runs[i].size) break;
+            cand += br->runs[i].size;
+        }
+        if (i > 1) k = i;
+        /* file number */
+        if (k == 0) k = n - (size_t)o->trigger + 1;
+    }
+    if (k < 2) return 0;
+    /* level-0 runs go at least to level 1: extend over the rest of level 0 */
+    while (k < n && br->runs[k].level == 0) k++;
+    if (k >= n) {
+        *count = n;
+        *out_level = max_level;
+        return 1;
+    }
+    *count = k;
+    uint32_t next = br->runs[k].level;
+    *out_level = next > 1 ? next - 1 : 1;
+    if (*out_level >= next) return 0; /* no room below the next run: wait */
+    return 1;
+}
+
+typedef struct merge_src {
+    floe_lsm_merge *m;
+    uint64_t rows;
+} merge_src;
+
+static int merge_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
+                      int *kind, floe_err *err) {
+    merge_src *s = ud;
+    if (floe_lsm_merge_next(s->m, vals, seq, kind, err) != FLOE_OK) return -1;
+    if (!*vals) return 0;
+    *arena = NULL;
+    s->rows++;
+    return 1;
+}
+
+typedef struct plan {
+    size_t *inputs;   /* indexes into base->files */
+    size_t ninputs;
+    floe_lsm_file *outputs;
+    size_t noutputs;
+} plan;
+
+static void plan_free(plan *p) {
+    free(p->inputs);
+    for (size_t i = 0; i < p->noutputs; i++) floe_lsm_file_free(&p->outputs[i]);
+    free(p->outputs);
+    memset(p, 0, sizeof *p);
+}
+
+static floe_status add_input(plan *p, size_t idx, floe_err *err) {
+    size_t *ni = realloc(p->inputs, (p->ninputs + 1) * sizeof *ni);
+    if (!ni) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    p->inputs = ni;
+    p->inputs[p->ninputs++] = idx;
+    return FLOE_OK;
+}
+
+/* Plan and execute compaction of every bucket of `base`. */
+static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
+                                const floe_lsm_snapshot *base, plan *p, floe_compact_result *res,
+                                floe_err *err) {
+    uint32_t max_level = (uint32_t)(o->levels - 1);
+    for (uint32_t b = 0; b < t->buckets; b++) {
+        bucket_runs br = {0};
+        floe_status s = build_runs(base->files, base->nfiles, b, &br, err);
+        if (s != FLOE_OK) {
+            runs_free(&br);
+            return s;
+        }
+        if (br.n > res->max_runs_before) res->max_runs_before = (uint32_t)br.n;
+        size_t count;
+        uint32_t out_level;
+        if (!pick(o, &br, &count, &out_level)) {
+            runs_free(&br);
+            continue;
+        }
+        /* inputs */
+        size_t nin = 0;
+        floe_lsm_file *in = NULL;
+        uint64_t deletes = 0;
+        for (size_t r = 0; r < count; r++) nin += br.runs[r].nfiles;
+        in = calloc(nin, sizeof *in);
+        if (!in) {
+            runs_free(&br);
+            return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        }
+        size_t at = 0;
+        for (size_t r = 0; r < count && s == FLOE_OK; r++)
+            for (size_t f = 0; f < br.runs[r].nfiles && s == FLOE_OK; f++) {
+                size_t idx = br.runs[r].files[f];
+                in[at++] = base->files[idx];
+                deletes += base->files[idx].delete_rows;
+                s = add_input(p, idx, err);
+            }
+        /* drop deletes only when nothing older lies below the output */
+        int drop = 1;
+        for (size_t r = count; r < br.n; r++)
+            if (br.runs[r].level >= out_level) drop = 0;
+        int upgrade = nin == 1 && in[0].schema_id == t->schema_id &&
+                      !(out_level == max_level && deletes > 0) && in[0].level != out_level;
+        if (s == FLOE_OK && nin == 1 && in[0].level == out_level && !(drop && deletes > 0)) {
+            /* a single file already where it belongs */
+            p->ninputs--;
+        } else if (s == FLOE_OK && upgrade) {
+            floe_lsm_file nf;
+            s = floe_lsm_file_copy(&nf, &in[0], err);
+            if (s == FLOE_OK) {
+                nf.level = out_level;
+                floe_lsm_file *no = realloc(p->outputs, (p->noutputs + 1) * sizeof *no);
+                if (!no) {
+                    floe_lsm_file_free(&nf);
+                    s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+                } else {
+                    p->outputs = no;
+                    p->outputs[p->noutputs++] = nf;
+                    res->files_upgraded++;
+                    res->units++;
+                }
+            }
+        } else if (s == FLOE_OK) {
+            floe_lsm_merge *m = NULL;
+            s = floe_lsm_merge_open(t, in, nin, drop ? FLOE_MERGE_DROP_DELETES : 0, &m, err);
+            if (s == FLOE_OK) {
+                merge_src src = {m, 0};
+                size_t before = p->noutputs;
+                s = floe_lsm_write_run(t, o->codec, b, out_level, merge_next, &src,
+                                       o->target_file_size, &p->outputs, &p->noutputs, err);
+                res->rows_read += floe_lsm_merge_rows_read(m);
+                res->rows_written += src.rows;
+                floe_lsm_merge_close(m);
+                if (s == FLOE_OK) {
+                    for (size_t i = 0; i < nin; i++) res->bytes_read += in[i].size;
+                    for (size_t i = before; i < p->noutputs; i++)
+                        res->bytes_written += p->outputs[i].size;
+                    res->files_in += nin;
+                    res->files_out += p->noutputs - before;
+                    res->units++;
+                }
+            }
+        }
+        free(in);
+        runs_free(&br);
+        if (s != FLOE_OK) return s;
+    }
+    return FLOE_OK;
+}
+
+floe_status floe_compact_table(floe_lsm_table *t, const floe_compact_opts *opts,
+                               floe_compact_result *res, floe_err *err) {
+    floe_compact_opts o;
+    if (opts) o = *opts;
+    else floe_compact_opts_init(&o);
+    if (o.trigger < 1) o.trigger = 5;
+    if (o.levels < 2) o.levels = o.trigger + 1;
+    if (o.levels > FLOE_LSM_MAX_LEVELS) o.levels = FLOE_LSM_MAX_LEVELS;
+    if (!o.max_attempts) o.max_attempts = 10;
+    memset(res, 0, sizeof *res);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    floe_status s = FLOE_OK;
+    for (int attempt = 1; attempt <= o.max_attempts; attempt++) {
+        res->attempts = (uint32_t)attempt;
+        floe_lsm_snapshot *base = NULL;
+        FLOE_TRY(floe_lsm_table_latest(t, &base, err));
+        if (!base) return FLOE_OK;
+        plan p = {0};
+        floe_compact_result r = {0};
+        r.attempts = (uint32_t)attempt;
+        s = compact_once(t, &o, base, &p, &r, err);
+        if (s != FLOE_OK || r.units == 0) {
+            *res = r;
+            plan_free(&p);
+            floe_lsm_snapshot_destroy(base);
+            return s;
+        }
+        /* commit, rebasing while our inputs survive */
+        for (;;) {
+            size_t n = 0;
+            floe_lsm_file *all = calloc(base->nfiles + p.noutputs + 1, sizeof *all);
+            if (!all) {
+                s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+                break;
+            }
+            /* p.inputs index base->files; a rebase below remaps them */
+            for (size_t i = 0; i < base->nfiles; i++) {
+                int used = 0;
+                for (size_t k = 0; k < p.ninputs && !used; k++) used = p.inputs[k] == i;
+                if (!used) all[n++] = base->files[i];
+            }
+            for (size_t i = 0; i < p.noutputs; i++) all[n++] = p.outputs[i];
+            floe_lsm_snapshot tmpl = {0};
+            tmpl.schema_id = t->schema_id;
+            tmpl.commit_user = "compaction";
+            tmpl.commit_kind = "COMPACT";
+            tmpl.commit_identifier = base->commit_identifier;
+            tmpl.next_sequence = base->next_sequence;
+            tmpl.source_positions = base->source_positions;
+            json_t *props = json_pack("{s:I, s:I, s:I, s:I}", "compaction_bytes_read",
+                                      (json_int_t)r.bytes_read, "compaction_bytes_written",
+                                      (json_int_t)r.bytes_written, "compaction_files_in",
+                                      (json_int_t)r.files_in, "compaction_files_out",
+                                      (json_int_t)r.files_out);
+            tmpl.properties = props;
+            int64_t new_id = 0;
+            s = floe_lsm_table_commit(t, base->id, &tmpl, all, n, &new_id, err);
+            json_decref(props);
+            free(all);
+            if (s == FLOE_OK) {
+                r.snapshot_id = new_id;
+                floe_lsm_snapshot *ns = NULL;
+                if (floe_lsm_table_snapshot(t, new_id, &ns, NULL) == FLOE_OK) {
+                    for (uint32_t b = 0; b < t->buckets; b++) {
+                        uint32_t runs = floe_lsm_sorted_runs(ns->files, ns->nfiles, b);
+                        if (runs > r.max_runs_after) r.max_runs_after = runs;
+                    }
+                    floe_lsm_snapshot_destroy(ns);
+                }
+                break;
+            }
+            if (s != FLOE_ERR_CONFLICT) break;
+            /* someone committed first: rebase if every input survives */
+            floe_lsm_snapshot *latest = NULL;
+            floe_err e2;
+            if (floe_lsm_table_latest(t, &latest, &e2) != FLOE_OK || !latest) break;
+            int survive = 1;
+            size_t *remap = malloc((p.ninputs ? p.ninputs : 1) * sizeof *remap);
+            for (size_t k = 0; k < p.ninputs && survive && remap; k++) {
+                const floe_lsm_file *f = &base->files[p.inputs[k]];
+                survive = 0;
+                for (size_t i = 0; i < latest->nfiles; i++)
+                    if (!strcmp(latest->files[i].path, f->path) && latest->files[i].level == f->level) {
+                        remap[k] = i;
+                        survive = 1;
+                        break;
+                    }
+            }
+            if (!survive || !remap) {
+                free(remap);
+                floe_log_info("compact",
+                              "abandoned: inputs changed by snapshot %lld table=%s attempt=%d",
+                              (long long)latest->id, t->name, attempt);
+                floe_lsm_snapshot_destroy(latest);
+                s = FLOE_ERR_CONFLICT;
+                break;
+            }
+            for (size_t k = 0; k < p.ninputs; k++) p.inputs[k] = remap[k];
+            free(remap);
+            floe_log_info("compact", "rebased onto snapshot %lld table=%s", (long long)latest->id,
+                          t->name);
+            floe_lsm_snapshot_destroy(base);
+            base = latest;
+        }
+        plan_free(&p);
+        floe_lsm_snapshot_destroy(base);
+        *res = r;
+        if (s == FLOE_OK) break;
+        if (s != FLOE_ERR_CONFLICT) return s;
+        floe_err_clear(err);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (s == FLOE_ERR_CONFLICT)
+        return floe_err_set(err, FLOE_ERR_CONFLICT,
+                            "table %s: compaction kept losing to concurrent commits (%u attempts)",
+                            t->name, res->attempts);
+    if (s == FLOE_OK && res->snapshot_id)
+        floe_log_info("compact",
+                      "committed table=%s snapshot=%lld units=%u files_in=%llu files_out=%llu "
+                      "upgraded=%llu bytes_read=%llu bytes_written=%llu rows_read=%llu "
+                      "rows_written=%llu runs_before=%u runs_after=%u seconds=%.3f",
+                      t->name, (long long)res->snapshot_id, res->units,
+                      (unsigned long long)res->files_in, (unsigned long long)res->files_out,
+                      (unsigned long long)res->files_upgraded, (unsigned long long)res->bytes_read,
+                      (unsigned long long)res->bytes_written, (unsigned long long)res->rows_read,
+                      (unsigned long long)res->rows_written, res->max_runs_before,
+                      res->max_runs_after, res->seconds);
+    return s;
+}
+
+/* ---- expiry ---- */
+
+void floe_expire_opts_init(floe_expire_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->retain_snapshots = 10;
+    o->older_than_ms = 3600 * 1000;
+    o->safety_age_ms = 3600 * 1000;
+}
+
+typedef struct strset {
+    char **s;
+    size_t n, cap;
+} strset;
+
+static int set_has(const strset *st, const char *x) {
+    for (size_t i = 0; i < st->n; i++)
+        if (!strcmp(st->s[i], x)) return 1;
+    return 0;
+}
+
+static floe_status set_add(strset *st, const char *x, floe_err *err) {
+    if (set_has(st, x)) return FLOE_OK;
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 64;
+        char **ns = realloc(st->s, cap * sizeof *ns);
+        if (!ns) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        st->s = ns;
+        st->cap = cap;
+    }
+    st->s[st->n] = strdup(x);
+    if (!st->s[st->n]) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    st->n++;
+    return FLOE_OK;
+}
+
+static void set_free(strset *st) {
+    for (size_t i = 0; i < st->n; i++) free(st->s[i]);
+    free(st->s);
+}
+
+/* Delete unreferenced files in dir (relative prefix rel) older than cutoff. */
+static floe_status sweep_dir(const floe_lsm_table *t, const char *rel, const strset *keep,
+                             int only_tmp, int64_t cutoff_ms, int dry, uint64_t *files,
+                             uint64_t *bytes, floe_err *err) {
+    char dir[4400];
+    floe_lsm_table_path(t, rel, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT) return FLOE_OK;
+        return floe_err_set(err, FLOE_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int is_tmp = strncmp(e->d_name, ".tmp-", 5) == 0;
+        if (e->d_name[0] == '.' && !is_tmp) continue;
+        if (only_tmp && !is_tmp) continue;
+        char relpath[600], path[5000];
+        snprintf(relpath, sizeof relpath, "%s/%s", rel, e->d_name);
+        const char *key = !strcmp(rel, "manifest") ? e->d_name : relpath;
+        if (set_has(keep, key)) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+        if (mtime > cutoff_ms) continue;
+        if (!dry && unlink(path) != 0 && errno != ENOENT) {
+            closedir(d);
+            return floe_err_set(err, FLOE_ERR_IO, "cannot delete %s: %s", path, strerror(errno));
+        }
+        (*files)++;
+        *bytes += (uint64_t)st.st_size;
+        floe_log_debug("expire", "%s %s", dry ? "would delete" : "deleted", path);
+    }
+    closedir(d);
+    return FLOE_OK;
+}
+
+floe_status floe_expire_table(floe_lsm_table *t, const floe_expire_opts *opts,
+                              floe_expire_result *res, floe_err *err) {
+    floe_expire_opts o;
+    if (opts) o = *opts;
+    else floe_expire_opts_init(&o);
+    if (o.retain_snapshots < 1) o.retain_snapshots = 1;
+    memset(res, 0, sizeof *res);
+    floe_lsm_snapshot *latest = NULL;
+    FLOE_TRY(floe_lsm_table_latest(t, &latest, err));
+    if (!latest) return FLOE_OK;
+    int64_t earliest;
+    floe_status s = floe_lsm_table_earliest_id(t, &earliest, err);
+    int64_t now = floe_now_ms();
+    int64_t new_earliest = earliest;
+    /* expire in id order, stopping at the first snapshot to keep */
+    for (int64_t id = earliest; s == FLOE_OK && id <= latest->id - o.retain_snapshots; id++) {
+        floe_lsm_snapshot *sn = NULL;
+        if (floe_lsm_table_snapshot(t, id, &sn, err) != FLOE_OK) {
+            s = err ? err->code : FLOE_ERR_IO;
+            break;
+        }
+        int old = sn->time_ms < now - o.older_than_ms;
+        floe_lsm_snapshot_destroy(sn);
+        if (!old) break;
+        new_earliest = id + 1;
+    }
+    if (s != FLOE_OK) {
+        floe_lsm_snapshot_destroy(latest);
+        return s;
+    }
+    /* write the new EARLIEST hint first, then remove snapshot files oldest
+     * first, so a reader never sees a gap below EARLIEST */
+    char path[4400];
+    if (!o.dry_run && new_earliest > earliest) {
+        char hint[32];
+        int n = snprintf(hint, sizeof hint, "%lld", (long long)new_earliest);
+        snprintf(path, sizeof path, "%s/snapshot/EARLIEST", t->dir);
+        s = floe_fs_replace(path, hint, (size_t)n, err);
+        for (int64_t id = earliest; s == FLOE_OK && id < new_earliest; id++) {
+            snprintf(path, sizeof path, "%s/snapshot/snapshot-%lld", t->dir, (long long)id);
+            if (unlink(path) != 0 && errno != ENOENT)
+                s = floe_err_set(err, FLOE_ERR_IO, "cannot delete %s: %s", path, strerror(errno));
+            else res->snapshots_removed++;
+        }
+    } else if (o.dry_run) {
+        res->snapshots_removed = (uint64_t)(new_earliest - earliest);
+    }
+    /* everything the remaining snapshots reference */
+    strset keep = {0};
+    for (int64_t id = new_earliest; s == FLOE_OK && id <= latest->id; id++) {
+        floe_lsm_snapshot *sn = NULL;
+        s = floe_lsm_table_snapshot(t, id, &sn, err);
+        if (s != FLOE_OK) break;
+        s = set_add(&keep, sn->manifest, err);
+        for (size_t i = 0; i < sn->nfiles && s == FLOE_OK; i++) s = set_add(&keep, sn->files[i].path, err);
+        floe_lsm_snapshot_destroy(sn);
+    }
+    int64_t cutoff = now - o.safety_age_ms;
+    if (s == FLOE_OK)
+        s = sweep_dir(t, "manifest", &keep, 0, cutoff, o.dry_run, &res->manifests_removed,
+                      &res->bytes_removed, err);
+    for (uint32_t b = 0; s == FLOE_OK && b < t->buckets; b++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "bucket-%u", b);
+        s = sweep_dir(t, rel, &keep, 0, cutoff, o.dry_run, &res->data_files_removed,
+                      &res->bytes_removed, err);
+    }
+    if (s == FLOE_OK) {
+        uint64_t tmpf = 0, tmpb = 0;
+        /* in snapshot/ and schema/ only abandoned temporary files go */
+        s = sweep_dir(t, "snapshot", &keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
+        if (s == FLOE_OK)
+            s = sweep_dir(t, "schema", &keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
+    }
+    set_free(&keep);
+    floe_lsm_snapshot_destroy(latest);
+    if (s == FLOE_OK)
+        floe_log_info("expire",
+                      "expired table=%s snapshots_removed=%llu data_files_removed=%llu "
+                      "manifests_removed=%llu bytes_removed=%llu%s",
+                      t->name, (unsigned long long)res->snapshots_removed,
+                      (unsigned long long)res->data_files_removed,
+                      (unsigned long long)res->manifests_removed,
+                      (unsigned long long)res->bytes_removed, o.dry_run ? " dry_run=true" : "");
+    return s;
+}
