@@ -160,6 +160,11 @@ static floe_status run_begin(run_out *r, floe_err *err) {
         return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
     memcpy(cols, ts->cols, n * sizeof *cols);
+    /* Iceberg has no 8- or 16-bit integers and its ORC readers map an
+     * Iceberg int to ORC INT only: store tinyint/smallint as INT. */
+    for (size_t i = 0; i < n; i++)
+        if (cols[i].type.kind == FLOE_T_TINYINT || cols[i].type.kind == FLOE_T_SMALLINT)
+            cols[i].type.kind = FLOE_T_INT;
     cols[n] = (floe_column){"_SEQUENCE_NUMBER", {FLOE_T_BIGINT, 0, 0}, 0, 2147483646};
     cols[n + 1] = (floe_column){"_VALUE_KIND", {FLOE_T_TINYINT, 0, 0}, 0, 2147483645};
     noattr[n] = noattr[n + 1] = 1;

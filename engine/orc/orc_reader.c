@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "floe_log.h"
 #include "orc_rle.h"
 #include "orc_writer.h" /* FLOE_ORC_TS_BASE */
 
@@ -195,7 +196,7 @@ static floe_status build_schema(floe_orc_reader *r, floe_err *err) {
         return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
     r->schema = s;
-    int ids_ok = 1;
+    size_t with_id = 0;
     for (size_t i = 0; i < n; i++) {
         if (root->subtypes[i] != i + 1)
             return corrupt(r, err, FLOE_ERR_UNSUPPORTED,
@@ -214,13 +215,21 @@ static floe_status build_schema(floe_orc_reader *r, floe_err *err) {
         const char *id = attr(t, "iceberg.id");
         char *end = NULL;
         long v = id ? strtol(id, &end, 10) : 0;
-        if (!id || *end || v <= 0 || v > INT32_MAX) ids_ok = 0;
-        else c->id = (int32_t)v;
+        if (id && !*end && v > 0 && v <= INT32_MAX) {
+            c->id = (int32_t)v;
+            with_id++;
+        }
     }
-    for (size_t i = 0; i < n && ids_ok; i++)
+    /* a duplicated id is meaningless: drop it on both columns */
+    for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
-            if (s->cols[i].id == s->cols[j].id) ids_ok = 0;
-    if (!ids_ok)
+            if (s->cols[i].id && s->cols[i].id == s->cols[j].id) {
+                floe_log_warn("orc", "%s: columns %s and %s share iceberg.id %d; ignoring it",
+                              r->name, s->cols[j].name, s->cols[i].name, (int)s->cols[i].id);
+                s->cols[i].id = s->cols[j].id = 0;
+            }
+    /* files without any id (written by other tools) are numbered 1..n */
+    if (with_id == 0)
         for (size_t i = 0; i < n; i++) s->cols[i].id = (int32_t)i + 1;
     return FLOE_OK;
 }

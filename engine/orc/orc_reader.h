@@ -51,8 +51,9 @@ floe_status floe_orc_reader_open(floe_input *in, const floe_orc_reader_opts *opt
                                  floe_orc_reader **out, floe_err *err);
 void floe_orc_reader_close(floe_orc_reader *r);
 
-/* The file's columns: names, types, ids from `iceberg.id` attributes
- * (numbered 1..n when absent), nullable from `iceberg.required`. */
+/* The file's columns: names, types, ids from `iceberg.id` attributes,
+ * nullable from `iceberg.required`. A column without an id (floe's system
+ * columns) has id 0; a file where no column has one is numbered 1..n. */
 const floe_schema *floe_orc_reader_schema(const floe_orc_reader *r);
 uint64_t floe_orc_reader_num_rows(const floe_orc_reader *r);
 /* Decoded tail; valid until close. */
