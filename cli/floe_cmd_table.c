@@ -312,7 +312,7 @@ int floe_cmd_write(int argc, char **argv) {
         lineno++;
         if (got <= 1 && (got == 0 || line[0] == '\n')) continue;
         json_error_t je;
-        json_t *ev = json_loadb(line, (size_t)got, 0, &je);
+        json_t *ev = json_loadb(line, (size_t)got, JSON_ALLOW_NUL, &je);
         if (!ev) {
             floe_err_set(&e, FLOE_ERR_BAD_INPUT, "line %ld: invalid JSON: %s", lineno, je.text);
             goto fail;
@@ -497,7 +497,7 @@ int floe_cmd_scan(int argc, char **argv) {
                 }
                 /* strings: unquote the JSON string via jansson */
                 if (tmp.len && tmp.data[0] == '"') {
-                    json_t *jsv = json_loadb((const char *)tmp.data, tmp.len, JSON_DECODE_ANY, NULL);
+                    json_t *jsv = json_loadb((const char *)tmp.data, tmp.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
                     const char *sv = json_string_value(jsv);
                     csv_field(&out, (const uint8_t *)(sv ? sv : ""), sv ? json_string_length(jsv) : 0);
                     json_decref(jsv);

@@ -16,6 +16,7 @@ static const floe_cli_command commands[] = {
     {"inspect", "show a table's schema, snapshots, buckets, levels and files", floe_cmd_inspect},
     {"compact", "compact a table's sorted runs (the cron job; --full for the top level)", floe_cmd_compact},
     {"expire", "remove old snapshots and files no snapshot references", floe_cmd_expire},
+    {"iceberg", "publish and show Iceberg metadata for compacted snapshots (sync, show)", floe_cmd_iceberg},
     {"orc", "write, print and inspect ORC files (write, cat, meta)", floe_cmd_orc},
     {"version", "print floe's version and the library versions it runs with", floe_cmd_version},
     {"help", "show this help, or a subcommand's help: floe help SUBCOMMAND", NULL},
