@@ -24,6 +24,7 @@ int floe_cmd_inspect(int argc, char **argv);
 int floe_cmd_compact(int argc, char **argv);
 int floe_cmd_expire(int argc, char **argv);
 int floe_cmd_iceberg(int argc, char **argv);
+int floe_cmd_ingest(int argc, char **argv);
 
 /* True when argv has -h or --help. */
 int floe_cli_wants_help(int argc, char **argv);

@@ -1,0 +1,842 @@
+/*
+ * ingest_service.c: the Kafka ingest service; contract in ingest_service.h.
+ *
+ * Invariants:
+ *  1. A table's `positions` hold, per consumed partition, the offset after
+ *     the last message whose effect is in the table's write buffer or
+ *     snapshots; a commit stores exactly those positions with the rows.
+ *  2. Messages sent to the dead-letter topic are flushed before the commit
+ *     that moves past them.
+ *  3. On assignment every partition starts at its table's committed
+ *     position (or the beginning when the table has none).
+ *
+ * Loop: poll -> decode -> put (-> commit when interval/rows due) -> full
+ * compaction + Iceberg sync when due -> stats; stop flag, fatal error or
+ * "caught up" end it; the end commits everything.
+ */
+#define _GNU_SOURCE
+#include "ingest_service.h"
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compaction.h"
+#include "compactor.h"
+#include "dbz_decode.h"
+#include "floe_fs.h"
+#include "floe_log.h"
+#include "iceberg.h"
+#include "lsm_merge.h"
+#include "lsm_writer.h"
+#include "mariadb_schema.h"
+
+typedef struct part {
+    char *topic;
+    int32_t partition;
+    int64_t next; /* next offset to consume */
+    int64_t end;  /* high watermark seen at assignment */
+} part;
+
+typedef struct tstate {
+    char *topic;
+    char *name; /* db.table */
+    floe_lsm_table *t;
+    floe_lsm_writer *w;
+    floe_compactor *comp;
+    floe_dbz_fields fields;
+    json_t *schema_cache;
+    json_t *positions; /* {"kafka":{topic:{"p":offset}}} */
+    uint64_t pending;
+    int dirty;
+    int64_t last_iceberg_ms;
+} tstate;
+
+struct floe_ingest {
+    const floe_config *cfg;
+    char warehouse[1024], database[256], dlq_topic[256], binmode[32];
+    int dlq_policy, compaction;
+    int64_t commit_interval_ms, commit_max_rows, iceberg_interval_ms, stats_interval_ms;
+    int64_t buffer, buckets;
+    rd_kafka_t *rk, *dlq;
+    tstate **tables;
+    size_t ntables;
+    part *parts;
+    size_t nparts, capparts;
+    int assigned;
+    atomic_int stop;
+    floe_err fatal;
+    int fatal_set;
+    floe_buf arena;
+    floe_value *vals;
+    size_t nvals;
+    floe_ingest_stats st;
+    uint64_t rows_at_last_stats;
+    int64_t last_stats_ms;
+};
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_fatal(floe_ingest *in, const floe_err *e) {
+    if (in->fatal_set) return;
+    in->fatal = *e;
+    in->fatal_set = 1;
+}
+
+/* ---- tables ---- */
+
+static void tstate_free(tstate *ts) {
+    if (!ts) return;
+    floe_compactor_stop(ts->comp);
+    floe_lsm_writer_destroy(ts->w);
+    floe_lsm_table_destroy(ts->t);
+    floe_dbz_fields_free(&ts->fields);
+    json_decref(ts->schema_cache);
+    json_decref(ts->positions);
+    free(ts->topic);
+    free(ts->name);
+    free(ts);
+}
+
+static const char *last_segment(const char *topic) {
+    const char *dot = strrchr(topic, '.');
+    return dot ? dot + 1 : topic;
+}
+
+static tstate *find_table(floe_ingest *in, const char *topic) {
+    for (size_t i = 0; i < in->ntables; i++)
+        if (!strcmp(in->tables[i]->topic, topic)) return in->tables[i];
+    return NULL;
+}
+
+static floe_status open_writer(floe_ingest *in, tstate *ts, floe_err *err) {
+    floe_lsm_writer_opts wo;
+    floe_lsm_writer_opts_init(&wo);
+    wo.buffer_bytes = (uint64_t)in->buffer;
+    wo.commit_user = "floe-ingest";
+    FLOE_TRY(floe_lsm_writer_open(ts->t, &wo, &ts->w, err));
+    if (in->compaction && !ts->comp)
+        FLOE_TRY(floe_compactor_start(in->warehouse, ts->name, NULL, &ts->comp, err));
+    return FLOE_OK;
+}
+
+/* Open the state of an existing table (NULL in *out when it does not
+ * exist yet). */
+static floe_status open_existing(floe_ingest *in, const char *topic, tstate **out, floe_err *err) {
+    *out = find_table(in, topic);
+    if (*out) return FLOE_OK;
+    char name[600];
+    snprintf(name, sizeof name, "%s.%s", in->database, last_segment(topic));
+    floe_lsm_table *t = NULL;
+    floe_status s = floe_lsm_table_open(in->warehouse, name, &t, err);
+    if (s == FLOE_ERR_NOT_FOUND) {
+        floe_err_clear(err);
+        return FLOE_OK;
+    }
+    FLOE_TRY(s);
+    tstate *ts = calloc(1, sizeof *ts);
+    tstate **nt = realloc(in->tables, (in->ntables + 1) * sizeof *nt);
+    if (!ts || !nt) {
+        free(ts);
+        floe_lsm_table_destroy(t);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    in->tables = nt;
+    ts->topic = strdup(topic);
+    ts->name = strdup(name);
+    ts->t = t;
+    ts->last_iceberg_ms = now_ms();
+    in->tables[in->ntables++] = ts;
+    in->st.tables = in->ntables;
+    FLOE_TRY(open_writer(in, ts, err));
+    json_t *sp = floe_lsm_writer_source_positions(ts->w);
+    ts->positions = sp && json_object_get(sp, "kafka") ? json_deep_copy(sp) : json_pack("{s:{}}", "kafka");
+    *out = ts;
+    return FLOE_OK;
+}
+
+static int64_t stored_offset(tstate *ts, const char *topic, int32_t partition) {
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)partition);
+    json_t *v = json_object_get(json_object_get(json_object_get(ts->positions, "kafka"), topic), p);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static void store_offset(tstate *ts, const char *topic, int32_t partition, int64_t next) {
+    json_t *k = json_object_get(ts->positions, "kafka");
+    json_t *tp = json_object_get(k, topic);
+    if (!tp) json_object_set_new(k, topic, tp = json_object());
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)partition);
+    json_object_set_new(tp, p, json_integer(next));
+}
+
+/* ---- commits ---- */
+
+static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
+    if (!ts->dirty) return FLOE_OK;
+    if (in->dlq) rd_kafka_flush(in->dlq, 30000);
+    int64_t snap;
+    FLOE_TRY(floe_lsm_writer_commit(ts->w, (int64_t)in->st.messages, ts->positions, &snap, err));
+    in->st.commits++;
+    ts->dirty = 0;
+    ts->pending = 0;
+    if (ts->comp) {
+        for (int round = 0; round < 100; round++) {
+            int waited = 0;
+            FLOE_TRY(floe_compactor_after_commit(ts->comp, floe_lsm_writer_max_runs(ts->w), &waited, err));
+            if (!waited) break;
+            FLOE_TRY(floe_lsm_writer_refresh(ts->w, err));
+        }
+    }
+    /* advisory group offsets for lag tools */
+    json_t *tp = json_object_get(json_object_get(ts->positions, "kafka"), ts->topic);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    const char *p;
+    json_t *v;
+    json_object_foreach(tp, p, v) {
+        rd_kafka_topic_partition_list_add(l, ts->topic, (int32_t)atoi(p))->offset = json_integer_value(v);
+    }
+    if (l->cnt) rd_kafka_commit(in->rk, l, 1);
+    rd_kafka_topic_partition_list_destroy(l);
+    floe_log_debug("ingest", "committed table=%s snapshot=%lld", ts->name, (long long)snap);
+    return FLOE_OK;
+}
+
+static floe_status commit_all(floe_ingest *in, floe_err *err) {
+    for (size_t i = 0; i < in->ntables; i++) FLOE_TRY(commit_table(in, in->tables[i], err));
+    return FLOE_OK;
+}
+
+static floe_status iceberg_refresh(floe_ingest *in, tstate *ts, floe_err *err) {
+    FLOE_TRY(commit_table(in, ts, err));
+    floe_compact_opts o;
+    floe_compact_opts_init(&o);
+    o.full = 1;
+    floe_compact_result r;
+    FLOE_TRY(floe_compact_table(ts->t, &o, &r, err));
+    floe_iceberg_result ir;
+    FLOE_TRY(floe_iceberg_sync(ts->t, (uint32_t)(o.levels - 1), NULL, &ir, err));
+    FLOE_TRY(floe_lsm_writer_refresh(ts->w, err));
+    ts->last_iceberg_ms = now_ms();
+    return FLOE_OK;
+}
+
+/* ---- rebalancing ---- */
+
+static part *find_part(floe_ingest *in, const char *topic, int32_t p) {
+    for (size_t i = 0; i < in->nparts; i++)
+        if (in->parts[i].partition == p && !strcmp(in->parts[i].topic, topic)) return &in->parts[i];
+    return NULL;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *l,
+                         void *opaque) {
+    floe_ingest *in = opaque;
+    floe_err err = {0};
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < l->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &l->elems[i];
+            tstate *ts = NULL;
+            if (open_existing(in, tp->topic, &ts, &err) != FLOE_OK) {
+                set_fatal(in, &err);
+                break;
+            }
+            int64_t off = ts ? stored_offset(ts, tp->topic, tp->partition) : -1;
+            int64_t lo = 0, hi = 0;
+            rd_kafka_query_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi, 10000);
+            tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
+            if (in->nparts == in->capparts) {
+                size_t cap = in->capparts ? in->capparts * 2 : 16;
+                part *np = realloc(in->parts, cap * sizeof *np);
+                if (!np) break;
+                in->parts = np;
+                in->capparts = cap;
+            }
+            in->parts[in->nparts++] = (part){strdup(tp->topic), tp->partition, off >= 0 ? off : lo, hi};
+            floe_log_info("ingest", "assigned topic=%s partition=%d start=%s%lld end=%lld", tp->topic,
+                          (int)tp->partition, off >= 0 ? "" : "beginning:", (long long)(off >= 0 ? off : lo),
+                          (long long)hi);
+        }
+        rd_kafka_assign(rk, l);
+        in->assigned = 1;
+    } else {
+        if (commit_all(in, &err) != FLOE_OK) set_fatal(in, &err);
+        for (size_t i = 0; i < in->nparts; i++) free(in->parts[i].topic);
+        in->nparts = 0;
+        in->assigned = 0;
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+/* ---- messages ---- */
+
+static floe_status key_names(const rd_kafka_message_t *m, char ***names, size_t *n, floe_err *err) {
+    *names = NULL;
+    *n = 0;
+    if (!m->key || !m->key_len)
+        return floe_err_set(err, FLOE_ERR_BAD_INPUT, "message has no key: cannot tell the primary key");
+    json_t *k = json_loadb(m->key, m->key_len, 0, NULL);
+    json_t *fields = json_object_get(json_object_get(k, "schema"), "fields");
+    json_t *payload = json_object_get(k, "payload");
+    size_t cnt = fields ? json_array_size(fields) : json_object_size(payload ? payload : k);
+    *names = calloc(cnt ? cnt : 1, sizeof **names);
+    if (fields) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(fields, i, f) {
+            const char *fn = json_string_value(json_object_get(f, "field"));
+            if (fn) (*names)[(*n)++] = strdup(fn);
+        }
+    } else if (json_is_object(payload ? payload : k)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(payload ? payload : k, key, v)(*names)[(*n)++] = strdup(key);
+    }
+    json_decref(k);
+    if (*n == 0) return floe_err_set(err, FLOE_ERR_BAD_INPUT, "message key names no column");
+    return FLOE_OK;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static int type_widens(floe_type from, floe_type to) {
+    static const int rank[] = {[FLOE_T_TINYINT] = 1, [FLOE_T_SMALLINT] = 2, [FLOE_T_INT] = 3,
+                               [FLOE_T_BIGINT] = 4};
+    if (from.kind == to.kind)
+        return from.kind == FLOE_T_DECIMAL && to.scale == from.scale && to.precision > from.precision;
+    if (from.kind <= FLOE_T_BIGINT && to.kind <= FLOE_T_BIGINT && from.kind >= FLOE_T_TINYINT &&
+        to.kind >= FLOE_T_TINYINT)
+        return rank[to.kind] > rank[from.kind];
+    return from.kind == FLOE_T_FLOAT && to.kind == FLOE_T_DOUBLE;
+}
+
+/* Bring the table schema up to the message's fields: new columns are
+ * added, widened types widened. */
+static floe_status evolve(floe_ingest *in, tstate *ts, floe_err *err) {
+    const floe_schema *cur = ts->t->schema;
+    size_t extra = 0;
+    int change = 0;
+    for (size_t i = 0; i < ts->fields.n; i++) {
+        int c = floe_schema_find(cur, ts->fields.f[i].name);
+        if (c < 0) {
+            extra++;
+            change = 1;
+        } else if (memcmp(&cur->cols[c].type, &ts->fields.f[i].type, sizeof(floe_type)) != 0) {
+            if (!type_widens(cur->cols[c].type, ts->fields.f[i].type)) {
+                char a[40], b[40];
+                floe_type_format(cur->cols[c].type, a, sizeof a);
+                floe_type_format(ts->fields.f[i].type, b, sizeof b);
+                /* a narrower message type still fits the column */
+                if (type_widens(ts->fields.f[i].type, cur->cols[c].type)) continue;
+                return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                                    "field %s changed from %s to %s, which is not a widening", 
+                                    ts->fields.f[i].name, a, b);
+            }
+            change = 1;
+        }
+    }
+    if (!change) return FLOE_OK;
+    FLOE_TRY(commit_table(in, ts, err));
+    floe_schema ns = *cur;
+    ns.cols = calloc(cur->ncols + extra, sizeof *ns.cols);
+    int *has_id = calloc(cur->ncols + extra, sizeof *has_id);
+    if (!ns.cols || !has_id) {
+        free(ns.cols);
+        free(has_id);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    memcpy(ns.cols, cur->cols, cur->ncols * sizeof *ns.cols);
+    for (size_t i = 0; i < cur->ncols; i++) has_id[i] = 1;
+    ns.ncols = cur->ncols;
+    for (size_t i = 0; i < ts->fields.n; i++) {
+        int c = floe_schema_find(cur, ts->fields.f[i].name);
+        if (c < 0) {
+            floe_column *nc = &ns.cols[ns.ncols++];
+            nc->name = ts->fields.f[i].name;
+            nc->type = ts->fields.f[i].type;
+            nc->nullable = 1;
+            nc->id = 0;
+        } else if (type_widens(cur->cols[c].type, ts->fields.f[i].type)) {
+            ns.cols[c].type = ts->fields.f[i].type;
+        }
+    }
+    floe_status s = floe_lsm_table_alter(ts->t, &ns, has_id, err);
+    free(ns.cols);
+    free(has_id);
+    FLOE_TRY(s);
+    floe_log_info("ingest", "schema evolved table=%s schema_id=%d columns=%zu", ts->name,
+                  (int)ts->t->schema_id, ts->t->schema->ncols);
+    /* writer and compactor follow the new schema */
+    floe_compactor_stop(ts->comp);
+    ts->comp = NULL;
+    floe_lsm_writer_destroy(ts->w);
+    ts->w = NULL;
+    return open_writer(in, ts, err);
+}
+
+static floe_status table_for_message(floe_ingest *in, const rd_kafka_message_t *m,
+                                     const floe_dbz_event *ev, tstate **out, floe_err *err) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    FLOE_TRY(open_existing(in, topic, out, err));
+    tstate *ts = *out;
+    if (!ts) {
+        /* first sight: create the table */
+        floe_dbz_fields fields = {0};
+        char **key = NULL;
+        size_t nkey = 0;
+        floe_status s;
+        if (ev->value_schema) {
+            s = floe_dbz_fields_from_schema(ev->value_schema, in->binmode, &fields, err);
+            if (s == FLOE_OK) s = key_names(m, &key, &nkey, err);
+        } else if (floe_mariadb_configured(in->cfg)) {
+            const char *db = json_string_value(json_object_get(ev->source, "db"));
+            const char *tb = json_string_value(json_object_get(ev->source, "table"));
+            if (!db || !tb)
+                return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                                    "schemas are off and the message has no source.db/source.table");
+            s = floe_mariadb_table_fields(in->cfg, db, tb, &fields, &key, &nkey, err);
+        } else {
+            return floe_err_set(err, FLOE_ERR_INVALID,
+                                "topic %s carries no schema (JsonConverter schemas.enable=false) and "
+                                "no mariadb.* connection is configured: cannot create table %s.%s",
+                                topic, in->database, last_segment(topic));
+        }
+        floe_schema *schema = NULL;
+        if (s == FLOE_OK) s = floe_dbz_schema(&fields, (const char *const *)key, nkey, &schema, err);
+        char name[600];
+        snprintf(name, sizeof name, "%s.%s", in->database, last_segment(topic));
+        if (s == FLOE_OK) s = floe_lsm_table_create(in->warehouse, name, schema, (uint32_t)in->buckets, err);
+        floe_schema_destroy(schema);
+        free_names(key, nkey);
+        floe_dbz_fields_free(&fields);
+        if (s == FLOE_ERR_EXISTS) s = FLOE_OK; /* created concurrently */
+        FLOE_TRY(s);
+        floe_log_info("ingest", "created table=%s from topic=%s", name, topic);
+        FLOE_TRY(open_existing(in, topic, out, err));
+        ts = *out;
+        if (!ts) return floe_err_set(err, FLOE_ERR_STATE, "table %s vanished after creation", name);
+    }
+    /* decoding fields: from the message schema when it changes, else once */
+    if (ev->value_schema) {
+        if (!ts->schema_cache || !json_equal(ts->schema_cache, (json_t *)ev->value_schema)) {
+            floe_dbz_fields_free(&ts->fields);
+            FLOE_TRY(floe_dbz_fields_from_schema(ev->value_schema, in->binmode, &ts->fields, err));
+            json_decref(ts->schema_cache);
+            ts->schema_cache = json_deep_copy(ev->value_schema);
+            FLOE_TRY(evolve(in, ts, err));
+        }
+    } else if (ts->fields.n == 0) {
+        if (!floe_mariadb_configured(in->cfg))
+            return floe_err_set(err, FLOE_ERR_INVALID,
+                                "topic %s carries no schema and no mariadb.* connection is configured",
+                                topic);
+        const char *db = json_string_value(json_object_get(ev->source, "db"));
+        const char *tb = json_string_value(json_object_get(ev->source, "table"));
+        char **key = NULL;
+        size_t nkey = 0;
+        FLOE_TRY(floe_mariadb_table_fields(in->cfg, db ? db : in->database, tb ? tb : last_segment(topic),
+                                           &ts->fields, &key, &nkey, err));
+        free_names(key, nkey);
+        FLOE_TRY(evolve(in, ts, err));
+    }
+    return FLOE_OK;
+}
+
+static floe_status ensure_vals(floe_ingest *in, size_t n, floe_err *err) {
+    if (n <= in->nvals) return FLOE_OK;
+    floe_value *v = realloc(in->vals, n * sizeof *v);
+    if (!v) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    in->vals = v;
+    in->nvals = n;
+    return FLOE_OK;
+}
+
+static floe_status truncate_table(floe_ingest *in, tstate *ts, floe_err *err) {
+    FLOE_TRY(commit_table(in, ts, err));
+    floe_lsm_snapshot *snap = NULL;
+    FLOE_TRY(floe_lsm_table_latest(ts->t, &snap, err));
+    if (!snap) return FLOE_OK;
+    floe_lsm_merge *mg = NULL;
+    floe_status s = floe_lsm_merge_open(ts->t, snap->files, snap->nfiles, FLOE_MERGE_DROP_DELETES, &mg, err);
+    uint64_t n = 0;
+    while (s == FLOE_OK) {
+        const floe_value *vals;
+        uint64_t seq;
+        int kind;
+        s = floe_lsm_merge_next(mg, &vals, &seq, &kind, err);
+        if (s != FLOE_OK || !vals) break;
+        s = floe_lsm_writer_put(ts->w, FLOE_KIND_DELETE, vals, NULL, err);
+        n++;
+    }
+    floe_lsm_merge_close(mg);
+    floe_lsm_snapshot_destroy(snap);
+    floe_log_info("ingest", "truncated table=%s rows=%llu", ts->name, (unsigned long long)n);
+    return s;
+}
+
+/* Process one message; a bad-input error leaves positions untouched. */
+static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_err *err) {
+    floe_dbz_event ev;
+    json_t *root = NULL;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    floe_status s = floe_dbz_parse(m->payload, m->len, &ev, &root, err);
+    tstate *ts = NULL;
+    if (s == FLOE_OK && ev.op == 0) {
+        /* tombstone: nothing to apply; the position still moves */
+        in->st.tombstones++;
+        s = open_existing(in, topic, &ts, err);
+    } else if (s == FLOE_OK) {
+        s = table_for_message(in, m, &ev, &ts, err);
+        if (s == FLOE_OK) s = ensure_vals(in, ts->t->schema->ncols, err);
+        in->arena.len = 0;
+        if (s == FLOE_OK) {
+            const floe_schema *sc = ts->t->schema;
+            switch (ev.op) {
+            case 'c':
+            case 'r':
+            case 'u':
+                if (!ev.after || json_is_null(ev.after)) {
+                    s = floe_err_set(err, FLOE_ERR_BAD_INPUT, "op %c without \"after\"", ev.op);
+                    break;
+                }
+                s = floe_dbz_decode_row(ev.after, &ts->fields, sc, "after", in->vals, &in->arena, err);
+                if (s == FLOE_OK)
+                    s = floe_lsm_writer_put(ts->w, ev.op == 'u' ? FLOE_KIND_UPDATE_AFTER : FLOE_KIND_INSERT,
+                                            in->vals, &in->arena, err);
+                break;
+            case 'd': {
+                const json_t *row = ev.before && !json_is_null(ev.before) ? ev.before : NULL;
+                json_t *key = NULL;
+                if (!row && m->key) {
+                    key = json_loadb(m->key, m->key_len, 0, NULL);
+                    json_t *pl = json_object_get(key, "payload");
+                    row = pl ? pl : key;
+                }
+                if (!row) s = floe_err_set(err, FLOE_ERR_BAD_INPUT, "delete without \"before\" or key");
+                else s = floe_dbz_decode_row(row, &ts->fields, sc, "before", in->vals, &in->arena, err);
+                if (s == FLOE_OK) s = floe_lsm_writer_put(ts->w, FLOE_KIND_DELETE, in->vals, &in->arena, err);
+                json_decref(key);
+                break;
+            }
+            case 't': s = truncate_table(in, ts, err); break;
+            default: s = floe_err_set(err, FLOE_ERR_BAD_INPUT, "unknown op %c", ev.op);
+            }
+            if (s == FLOE_OK) in->st.rows++;
+        }
+    }
+    json_decref(root);
+    if (s != FLOE_OK) return s;
+    if (ts) {
+        store_offset(ts, topic, m->partition, m->offset + 1);
+        ts->dirty = 1;
+        ts->pending++;
+    }
+    part *p = find_part(in, topic, m->partition);
+    if (p) p->next = m->offset + 1;
+    in->st.messages++;
+    return FLOE_OK;
+}
+
+static floe_status dead_letter(floe_ingest *in, const rd_kafka_message_t *m, const floe_err *why,
+                               floe_err *err) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    char part_s[16], off_s[24];
+    snprintf(part_s, sizeof part_s, "%d", (int)m->partition);
+    snprintf(off_s, sizeof off_s, "%lld", (long long)m->offset);
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        in->dlq, RD_KAFKA_V_TOPIC(in->dlq_topic), RD_KAFKA_V_KEY(m->key, m->key_len),
+        RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADER("floe.error", why->msg, -1), RD_KAFKA_V_HEADER("floe.topic", topic, -1),
+        RD_KAFKA_V_HEADER("floe.partition", part_s, -1), RD_KAFKA_V_HEADER("floe.offset", off_s, -1),
+        RD_KAFKA_V_END);
+    if (e) return floe_err_set(err, FLOE_ERR_EXTERNAL, "dead-letter produce to %s: %s", in->dlq_topic, rd_kafka_err2str(e));
+    in->st.dead_lettered++;
+    floe_log_warn("ingest", "dead-lettered topic=%s partition=%d offset=%lld error=\"%s\"", topic,
+                  (int)m->partition, (long long)m->offset, why->msg);
+    /* move the position past it (only possible when the table exists) */
+    tstate *ts = find_table(in, topic);
+    if (ts) {
+        store_offset(ts, topic, m->partition, m->offset + 1);
+        ts->dirty = 1;
+    }
+    part *p = find_part(in, topic, m->partition);
+    if (p) p->next = m->offset + 1;
+    in->st.messages++;
+    return FLOE_OK;
+}
+
+/* ---- lifecycle ---- */
+
+typedef struct kconf_ctx {
+    rd_kafka_conf_t *conf;
+    floe_err *err;
+    int failed;
+    const floe_config *cfg;
+} kconf_ctx;
+
+static void kconf_visit(const char *key, const char *raw, void *ud) {
+    (void)raw;
+    kconf_ctx *k = ud;
+    if (k->failed) return;
+    char val[4096], errstr[512];
+    if (floe_config_get_str(k->cfg, key, NULL, val, sizeof val, k->err) != FLOE_OK) {
+        k->failed = 1;
+        return;
+    }
+    if (rd_kafka_conf_set(k->conf, key + 6, val, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        floe_err_set(k->err, FLOE_ERR_INVALID, "config %s: %s", key, errstr);
+        k->failed = 1;
+    }
+}
+
+static floe_status make_conf(const floe_config *cfg, rd_kafka_conf_t **out, int consumer,
+                             floe_err *err) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    kconf_ctx k = {conf, err, 0, cfg};
+    char errstr[512];
+    if (consumer) {
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr);
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, sizeof errstr);
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, sizeof errstr);
+        rd_kafka_conf_set(conf, "max.poll.interval.ms", "1800000", errstr, sizeof errstr);
+    } else {
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr);
+    }
+    floe_config_each(cfg, "kafka.", kconf_visit, &k);
+    if (!consumer) {
+        /* a producer takes no consumer settings */
+        rd_kafka_conf_set(conf, "group.id", "", errstr, sizeof errstr);
+    }
+    if (k.failed) {
+        rd_kafka_conf_destroy(conf);
+        return err ? err->code : FLOE_ERR_INVALID;
+    }
+    *out = conf;
+    return FLOE_OK;
+}
+
+floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_err *err) {
+    *out = NULL;
+    floe_ingest *in = calloc(1, sizeof *in);
+    if (!in) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    in->cfg = cfg;
+    floe_status s = FLOE_OK;
+    char policy[32], comp[8];
+#define GET(x) if (s == FLOE_OK) s = (x)
+    GET(floe_config_get_str(cfg, "warehouse", "", in->warehouse, sizeof in->warehouse, err));
+    GET(floe_config_get_str(cfg, "database", "", in->database, sizeof in->database, err));
+    GET(floe_config_get_str(cfg, "errors.policy", "fail", policy, sizeof policy, err));
+    GET(floe_config_get_str(cfg, "errors.dead-letter.topic", "", in->dlq_topic, sizeof in->dlq_topic, err));
+    GET(floe_config_get_str(cfg, "binary.handling.mode", "bytes", in->binmode, sizeof in->binmode, err));
+    GET(floe_config_get_str(cfg, "compaction", "on", comp, sizeof comp, err));
+    GET(floe_config_get_duration_ms(cfg, "commit.interval.ms", 10000, &in->commit_interval_ms, err));
+    GET(floe_config_get_i64(cfg, "commit.max.rows", 500000, &in->commit_max_rows, err));
+    GET(floe_config_get_duration_ms(cfg, "iceberg.interval.ms", 300000, &in->iceberg_interval_ms, err));
+    GET(floe_config_get_duration_ms(cfg, "stats.interval.ms", 10000, &in->stats_interval_ms, err));
+    GET(floe_config_get_size(cfg, "buffer.size", 256ll << 20, &in->buffer, err));
+    GET(floe_config_get_i64(cfg, "buckets", 1, &in->buckets, err));
+#undef GET
+    if (s == FLOE_OK && (!in->warehouse[0] || !in->database[0]))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config needs warehouse and database");
+    if (s == FLOE_OK && strchr(in->database, '.'))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config database \"%s\" may not contain '.'", in->database);
+    if (s == FLOE_OK && strcmp(policy, "fail") && strcmp(policy, "dead-letter"))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config errors.policy must be fail or dead-letter, not %s", policy);
+    in->dlq_policy = !strcmp(policy, "dead-letter");
+    if (s == FLOE_OK && in->dlq_policy && !in->dlq_topic[0])
+        s = floe_err_set(err, FLOE_ERR_INVALID, "errors.policy=dead-letter needs errors.dead-letter.topic");
+    in->compaction = strcmp(comp, "off") != 0;
+    if (s == FLOE_OK && (in->buckets < 1 || in->buckets > 65536))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config buckets must be 1..65536");
+    if (s == FLOE_OK && !floe_config_get_raw(cfg, "topics") && !floe_config_get_raw(cfg, "topics.regex"))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config needs topics or topics.regex");
+    if (s == FLOE_OK && !floe_config_get_raw(cfg, "kafka.bootstrap.servers"))
+        s = floe_err_set(err, FLOE_ERR_INVALID, "config needs kafka.bootstrap.servers");
+    rd_kafka_conf_t *conf = NULL;
+    char errstr[512];
+    if (s == FLOE_OK) s = make_conf(cfg, &conf, 1, err);
+    if (s == FLOE_OK) {
+        if (!floe_config_get_raw(cfg, "kafka.group.id")) {
+            char gid[300];
+            snprintf(gid, sizeof gid, "floe-ingest-%s", in->database);
+            rd_kafka_conf_set(conf, "group.id", gid, errstr, sizeof errstr);
+        }
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, in);
+        in->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+        if (!in->rk) {
+            rd_kafka_conf_destroy(conf);
+            s = floe_err_set(err, FLOE_ERR_EXTERNAL, "cannot create the Kafka consumer: %s", errstr);
+        } else {
+            rd_kafka_poll_set_consumer(in->rk);
+        }
+    }
+    if (s == FLOE_OK && in->dlq_policy) {
+        rd_kafka_conf_t *pc = NULL;
+        s = make_conf(cfg, &pc, 0, err);
+        if (s == FLOE_OK) {
+            in->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr);
+            if (!in->dlq) {
+                rd_kafka_conf_destroy(pc);
+                s = floe_err_set(err, FLOE_ERR_EXTERNAL, "cannot create the dead-letter producer: %s", errstr);
+            }
+        }
+    }
+    if (s != FLOE_OK) {
+        floe_ingest_destroy(in);
+        return s;
+    }
+    *out = in;
+    return FLOE_OK;
+}
+
+void floe_ingest_request_stop(floe_ingest *in) { atomic_store(&in->stop, 1); }
+
+void floe_ingest_get_stats(const floe_ingest *in, floe_ingest_stats *st) { *st = in->st; }
+
+static int caught_up(floe_ingest *in) {
+    if (!in->assigned) return 0;
+    for (size_t i = 0; i < in->nparts; i++)
+        if (in->parts[i].next < in->parts[i].end) return 0;
+    return 1;
+}
+
+static void log_stats(floe_ingest *in, int64_t now) {
+    int64_t lag = 0;
+    for (size_t i = 0; i < in->nparts; i++) {
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_get_watermark_offsets(in->rk, in->parts[i].topic, in->parts[i].partition, &lo, &hi) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            hi > in->parts[i].next)
+            lag += hi - in->parts[i].next;
+    }
+    double secs = (double)(now - in->last_stats_ms) / 1000.0;
+    double rate = secs > 0 ? (double)(in->st.rows - in->rows_at_last_stats) / secs : 0;
+    floe_log_info("ingest",
+                  "progress messages=%llu rows=%llu rows_per_s=%.0f lag=%lld tables=%zu commits=%llu "
+                  "dead_lettered=%llu",
+                  (unsigned long long)in->st.messages, (unsigned long long)in->st.rows, rate,
+                  (long long)lag, in->ntables, (unsigned long long)in->st.commits,
+                  (unsigned long long)in->st.dead_lettered);
+    in->rows_at_last_stats = in->st.rows;
+    in->last_stats_ms = now;
+}
+
+static floe_status subscribe(floe_ingest *in, floe_err *err) {
+    char buf[4096];
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    if (floe_config_get_raw(in->cfg, "topics.regex")) {
+        FLOE_TRY(floe_config_get_str(in->cfg, "topics.regex", NULL, buf + 1, sizeof buf - 1, err));
+        buf[0] = '^';
+        rd_kafka_topic_partition_list_add(l, buf[1] == '^' ? buf + 1 : buf, RD_KAFKA_PARTITION_UA);
+    }
+    if (floe_config_get_raw(in->cfg, "topics")) {
+        FLOE_TRY(floe_config_get_str(in->cfg, "topics", NULL, buf, sizeof buf, err));
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+            rd_kafka_topic_partition_list_add(l, t, RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(in->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) return floe_err_set(err, FLOE_ERR_EXTERNAL, "subscribe: %s", rd_kafka_err2str(e));
+    return FLOE_OK;
+}
+
+floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err) {
+    FLOE_TRY(subscribe(in, err));
+    floe_log_info("ingest", "started warehouse=%s database=%s", in->warehouse, in->database);
+    int64_t last_commit = now_ms();
+    in->last_stats_ms = last_commit;
+    floe_status s = FLOE_OK;
+    uint64_t pending = 0;
+    while (!atomic_load(&in->stop) && !in->fatal_set) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(in->rk, 200);
+        if (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    floe_log_warn("ingest", "kafka: %s", rd_kafka_message_errstr(m));
+                if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || m->err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+                    s = floe_err_set(err, FLOE_ERR_EXTERNAL, "kafka: %s", rd_kafka_message_errstr(m));
+            } else {
+                floe_err why = {0};
+                floe_status ps = process(in, m, &why);
+                if (ps != FLOE_OK) {
+                    floe_err_prefix(&why, "topic %s partition %d offset %lld: ", rd_kafka_topic_name(m->rkt),
+                                    (int)m->partition, (long long)m->offset);
+                    if ((ps == FLOE_ERR_BAD_INPUT || ps == FLOE_ERR_CORRUPT || ps == FLOE_ERR_UNSUPPORTED) &&
+                        in->dlq_policy)
+                        ps = dead_letter(in, m, &why, err);
+                    else {
+                        *err = why;
+                        s = ps;
+                    }
+                } else {
+                    pending++;
+                }
+            }
+            rd_kafka_message_destroy(m);
+            if (s != FLOE_OK) break;
+        }
+        int64_t now = now_ms();
+        if (now - last_commit >= in->commit_interval_ms || (int64_t)pending >= in->commit_max_rows) {
+            if ((s = commit_all(in, err)) != FLOE_OK) break;
+            last_commit = now;
+            pending = 0;
+        }
+        if (in->iceberg_interval_ms > 0)
+            for (size_t i = 0; i < in->ntables; i++)
+                if (now - in->tables[i]->last_iceberg_ms >= in->iceberg_interval_ms)
+                    if ((s = iceberg_refresh(in, in->tables[i], err)) != FLOE_OK) break;
+        if (s != FLOE_OK) break;
+        if (now - in->last_stats_ms >= in->stats_interval_ms) log_stats(in, now);
+        if (until_caught_up && caught_up(in)) break;
+    }
+    if (in->fatal_set && s == FLOE_OK) {
+        *err = in->fatal;
+        s = err->code;
+    }
+    /* whatever happened, what was applied gets committed: positions never
+     * include a message that failed */
+    floe_err e2 = {0};
+    floe_status cs = commit_all(in, &e2);
+    if (cs != FLOE_OK && s == FLOE_OK) {
+        *err = e2;
+        s = cs;
+    }
+    if (s == FLOE_OK && until_caught_up)
+        for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++) s = iceberg_refresh(in, in->tables[i], err);
+    log_stats(in, now_ms());
+    rd_kafka_consumer_close(in->rk);
+    floe_log_info("ingest", "stopped messages=%llu rows=%llu commits=%llu%s",
+                  (unsigned long long)in->st.messages, (unsigned long long)in->st.rows,
+                  (unsigned long long)in->st.commits, s == FLOE_OK ? "" : " status=error");
+    return s;
+}
+
+void floe_ingest_destroy(floe_ingest *in) {
+    if (!in) return;
+    for (size_t i = 0; i < in->ntables; i++) tstate_free(in->tables[i]);
+    free(in->tables);
+    for (size_t i = 0; i < in->nparts; i++) free(in->parts[i].topic);
+    free(in->parts);
+    if (in->rk) rd_kafka_destroy(in->rk);
+    if (in->dlq) {
+        rd_kafka_flush(in->dlq, 10000);
+        rd_kafka_destroy(in->dlq);
+    }
+    floe_buf_free(&in->arena);
+    free(in->vals);
+    free(in);
+}
