@@ -9,6 +9,9 @@
  * `flush` ends the current run so the next value starts a new run at the
  * current end of the output: the ORC writer flushes at every row-group
  * boundary and records the output offset as the row index position.
+ * (Without a flush, (out->len, e->n) is a valid position too: the buffered
+ * values are all written after out->len, so skipping e->n values from
+ * there lands on the next value.)
  *
  * Decoders read a whole uncompressed stream held in memory (pointer and
  * length). They never read outside it and never allocate: malformed input

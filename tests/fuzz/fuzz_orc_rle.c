@@ -59,7 +59,7 @@ static void fuzz_rle2_dec(const uint8_t *data, size_t size, int sg) {
         i += k;
     }
     /* a seek to every byte offset must never misbehave */
-    for (size_t off = 0; off <= size && off < 64; off++) {
+    for (size_t off = 0; off <= size && off < 16; off++) {
         s = floe_orc_rle2_dec_seek(&d, off, off * 7, &err);
         check_status(s);
         if (s == FLOE_OK) check_status(floe_orc_rle2_dec_next(&d, got, 5, &err));
@@ -91,7 +91,7 @@ static void fuzz_byte_dec(const uint8_t *data, size_t size) {
         }
         i += k;
     }
-    for (size_t off = 0; off <= size + 1 && off < 64; off++)
+    for (size_t off = 0; off <= size + 1 && off < 16; off++)
         check_status(floe_orc_byte_dec_seek(&d, off, off * 3, &err));
 }
 

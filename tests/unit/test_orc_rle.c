@@ -354,6 +354,9 @@ static void roundtrip_one(int is_signed, const int64_t *v, size_t n, int flushes
         if (flushes) {
             FT_OK(floe_orc_rle2_enc_flush(e, &out, &err), &err);
             marks[nm++] = (mark){out.len, i};
+        } else {
+            /* a position without a flush: the buffered values follow out.len */
+            marks[nm++] = (mark){out.len, i - e->n};
         }
     }
     FT_OK(floe_orc_rle2_enc_flush(e, &out, &err), &err);
@@ -481,6 +484,72 @@ static void test_rle2_patch_gaps(void) {
     floe_buf_free(&out);
 }
 
+/* Hand-built DIRECT and DELTA runs of every width code (including the
+ * widths our encoder never writes), packed bit by bit here. */
+static void put_bits(uint8_t *buf, size_t *bitpos, uint64_t v, unsigned w) {
+    for (unsigned k = w; k-- > 0; (*bitpos)++)
+        if ((v >> k) & 1) buf[*bitpos / 8] |= (uint8_t)(0x80u >> (*bitpos % 8));
+}
+
+static void test_rle2_all_widths(void) {
+    static const unsigned widths[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                        12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                        23, 24, 26, 28, 30, 32, 40, 48, 56, 64};
+    static const size_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 100, 511, 512};
+    uint8_t *buf = malloc(8 + 512 * 8 + 64);
+    int64_t want[512];
+    FT_CHECK(buf);
+    rng_seed(2024);
+    for (unsigned code = 0; code < 32; code++) {
+        unsigned w = widths[code];
+        uint64_t mask = w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+            size_t n = lens[li];
+            for (int sg = 0; sg < 2; sg++) {
+                /* DIRECT */
+                memset(buf, 0, 8 + 512 * 8 + 64);
+                buf[0] = (uint8_t)(0x40 | (code << 1) | ((n - 1) >> 8));
+                buf[1] = (uint8_t)(n - 1);
+                size_t bp = 16;
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t u = rng() & mask;
+                    if (rng_below(4) == 0) u = mask;
+                    put_bits(buf, &bp, u, w);
+                    want[i] = sg ? floe_zigzag_dec(u) : (int64_t)u;
+                }
+                check_dec(sg, buf, (bp + 7) / 8, want, n);
+                /* DELTA (needs 2+ values; code 0 is the fixed-delta form) */
+                if (n < 2 || code == 0) continue;
+                memset(buf, 0, 8 + 512 * 8 + 64);
+                buf[0] = (uint8_t)(0xc0 | (code << 1) | ((n - 1) >> 8));
+                buf[1] = (uint8_t)(n - 1);
+                int up = (int)(rng() & 1);
+                uint64_t x = rng();
+                size_t bp2 = 16;
+                /* base and first delta as varints */
+                uint64_t base = sg ? floe_zigzag_enc((int64_t)x) : x;
+                while (base >= 0x80) {
+                    put_bits(buf, &bp2, (base & 0x7f) | 0x80, 8);
+                    base >>= 7;
+                }
+                put_bits(buf, &bp2, base, 8);
+                int64_t d0 = up ? 5 : -5;
+                put_bits(buf, &bp2, floe_zigzag_enc(d0), 8);
+                want[0] = (int64_t)x;
+                want[1] = (int64_t)(x += (uint64_t)d0);
+                for (size_t i = 2; i < n; i++) {
+                    uint64_t dd = rng() & mask;
+                    put_bits(buf, &bp2, dd, w);
+                    x = up ? x + dd : x - dd;
+                    want[i] = (int64_t)x;
+                }
+                check_dec(sg, buf, (bp2 + 7) / 8, want, n);
+            }
+        }
+    }
+    free(buf);
+}
+
 /* ---- hostile input ---- */
 
 static void test_rle2_prefixes_and_flips(void) {
@@ -596,6 +665,11 @@ static void test_rle2_corrupt_runs(void) {
     floe_orc_rle2_dec_init(&dd, h, sizeof h, 0);
     FT_EQ_INT(floe_orc_rle2_dec_seek(&dd, 6, 0, &err), FLOE_ERR_CORRUPT);
     FT_OK(floe_orc_rle2_dec_seek(&dd, 5, 0, &err), &err);
+    /* an empty stream given as NULL */
+    floe_orc_rle2_dec_init(&dd, NULL, 0, 1);
+    FT_OK(floe_orc_rle2_dec_seek(&dd, 0, 0, &err), &err);
+    FT_EQ_INT(floe_orc_rle2_dec_seek(&dd, 0, 1, &err), FLOE_ERR_TRUNCATED);
+    FT_EQ_INT(floe_orc_rle2_dec_skip(&dd, 1, &err), FLOE_ERR_TRUNCATED);
 }
 
 /* ---- byte and boolean RLE ---- */
@@ -779,11 +853,20 @@ static void test_byte_bool_hostile(void) {
     FT_OK(floe_orc_byte_dec_next(&d, got, 2, &err), &err);
     FT_EQ_INT(floe_orc_byte_dec_next(&d, got, 1, &err), FLOE_ERR_TRUNCATED);
     FT_CHECK(strstr(err.msg, "byte RLE") != NULL);
+    /* empty streams given as NULL */
+    floe_orc_byte_dec_init(&d, NULL, 0);
+    FT_OK(floe_orc_byte_dec_seek(&d, 0, 0, &err), &err);
+    FT_EQ_INT(floe_orc_byte_dec_next(&d, got, 1, &err), FLOE_ERR_TRUNCATED);
+    floe_orc_bool_dec bd;
+    floe_orc_bool_dec_init(&bd, NULL, 0);
+    FT_OK(floe_orc_bool_dec_seek(&bd, 0, 0, 0, &err), &err);
+    FT_EQ_INT(floe_orc_bool_dec_seek(&bd, 0, 0, 3, &err), FLOE_ERR_TRUNCATED);
+    FT_EQ_INT(floe_orc_bool_dec_next(&bd, got, 1, &err), FLOE_ERR_TRUNCATED);
 }
 
 FT_MAIN(test_spec_short_repeat, test_spec_direct, test_spec_patched_base, test_spec_delta,
         test_spec_byte_rle, test_spec_boolean, test_choice_sorted_is_delta,
         test_choice_repeats, test_choice_patched_and_direct, test_rle2_random_roundtrip,
-        test_rle2_lengths, test_rle2_patch_gaps, test_rle2_prefixes_and_flips,
+        test_rle2_lengths, test_rle2_patch_gaps, test_rle2_all_widths, test_rle2_prefixes_and_flips,
         test_rle2_corrupt_runs, test_byte_rle_random, test_bool_rle_random,
         test_byte_bool_hostile)
