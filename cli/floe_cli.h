@@ -25,6 +25,7 @@ int floe_cmd_compact(int argc, char **argv);
 int floe_cmd_expire(int argc, char **argv);
 int floe_cmd_iceberg(int argc, char **argv);
 int floe_cmd_ingest(int argc, char **argv);
+int floe_cmd_sample(int argc, char **argv);
 
 /* True when argv has -h or --help. */
 int floe_cli_wants_help(int argc, char **argv);

@@ -20,6 +20,7 @@ static const floe_cli_command commands[] = {
     {"compact", "compact a table's sorted runs (the cron job; --full for the top level)", floe_cmd_compact},
     {"expire", "remove old snapshots and files no snapshot references", floe_cmd_expire},
     {"iceberg", "publish and show Iceberg metadata for compacted snapshots (sync, show)", floe_cmd_iceberg},
+    {"sample", "print sample MediaWiki Debezium change events (for demos and tests)", floe_cmd_sample},
     {"orc", "write, print and inspect ORC files (write, cat, meta)", floe_cmd_orc},
     {"version", "print floe's version and the library versions it runs with", floe_cmd_version},
     {"help", "show this help, or a subcommand's help: floe help SUBCOMMAND", NULL},

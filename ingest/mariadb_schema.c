@@ -45,7 +45,7 @@ floe_status floe_mariadb_table_fields(const floe_config *c, const char *db, cons
     char binmode[64], unsig[64];
     FLOE_TRY(floe_config_get_str(c, "binary.handling.mode", "bytes", binmode, sizeof binmode, err));
     FLOE_TRY(floe_config_get_str(c, "bigint.unsigned.handling.mode", "long", unsig, sizeof unsig, err));
-    MYSQL *m;
+    MYSQL *m = NULL;
     FLOE_TRY(connect_db(c, &m, err));
     char edb[512], etable[512], q[2048];
     if (strlen(db) > 200 || strlen(table) > 200) {
