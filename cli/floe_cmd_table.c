@@ -306,7 +306,6 @@ int floe_cmd_write(int argc, char **argv) {
     rc = 1;
     if (!after || !before) goto out;
     if (floe_lsm_writer_open(t, &o, &w, &e) != FLOE_OK) goto fail;
-    /* continue line numbering after the last commit of an earlier run */
     ssize_t got;
     while ((got = getline(&line, &cap, stdin)) >= 0) {
         lineno++;

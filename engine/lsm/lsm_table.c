@@ -44,9 +44,10 @@ static json_t *schema_file_json(const floe_schema *s, int32_t id, int32_t highes
         floe_err_set(err, FLOE_ERR_STATE, "schema JSON did not parse back: %s", je.text);
         return NULL;
     }
-    return json_pack("{s:i, s:i, s:o, s:i, s:i, s:O, s:I}", "version", FLOE_LSM_FORMAT_VERSION,
+    /* "o" steals: a fresh empty object must not be incref'd ("O") */
+    return json_pack("{s:i, s:i, s:o, s:i, s:i, s:o, s:I}", "version", FLOE_LSM_FORMAT_VERSION,
                      "id", id, "schema", sj, "highest_field_id", highest, "buckets",
-                     (int)buckets, "options", options ? options : json_object(), "time_millis",
+                     (int)buckets, "options", options ? json_incref(options) : json_object(), "time_millis",
                      (json_int_t)floe_now_ms());
 }
 
@@ -66,7 +67,7 @@ static floe_status load_json(const char *path, json_t **out, floe_err *err) {
         return s;
     }
     json_error_t je;
-    *out = json_loadb((const char *)b.data, b.len, 0, &je);
+    *out = json_loadb((const char *)b.data, b.len, JSON_ALLOW_NUL, &je);
     floe_buf_free(&b);
     if (!*out)
         return floe_err_set(err, FLOE_ERR_CORRUPT, "%s: not valid JSON (line %d: %s)", path,
@@ -246,9 +247,13 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
     int32_t highest = t->highest_field_id;
     for (size_t i = 0; i < ns->ncols && s == FLOE_OK; i++) {
         floe_column *c = &ns->cols[i];
+        /* key columns are NOT NULL by definition: whether the key changed
+         * is checked below, with a message that says so */
+        int is_key = 0;
+        for (size_t k = 0; k < ns->npk; k++) is_key |= ns->pk[k] == i;
         if (!has_id[i]) {
             c->id = ++highest;
-            if (!c->nullable)
+            if (!c->nullable && !is_key)
                 s = floe_err_set(err, FLOE_ERR_INVALID,
                                  "added column %s must be nullable (old rows have no value)",
                                  c->name);
@@ -273,7 +278,7 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
                              "column %s (id %d): changing %s to %s is not a widening Iceberg "
                              "allows (int->bigint, float->double, decimal precision up)",
                              c->name, (int)c->id, a, b);
-        } else if (old->nullable && !c->nullable) {
+        } else if (old->nullable && !c->nullable && !is_key) {
             s = floe_err_set(err, FLOE_ERR_INVALID,
                              "column %s (id %d): a nullable column cannot become NOT NULL",
                              c->name, (int)c->id);
@@ -547,15 +552,15 @@ floe_status floe_lsm_table_commit(const floe_lsm_table *t, int64_t base_id,
         deletes += files[i].delete_rows;
     }
     json_t *sj = json_pack(
-        "{s:i, s:I, s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "version",
+        "{s:i, s:I, s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "version",
         FLOE_LSM_FORMAT_VERSION, "id", (json_int_t)id, "schema_id", (int)tmpl->schema_id,
         "manifest", name, "commit_user", tmpl->commit_user ? tmpl->commit_user : "",
         "commit_kind", tmpl->commit_kind ? tmpl->commit_kind : "APPEND", "commit_identifier",
         (json_int_t)tmpl->commit_identifier, "time_millis", (json_int_t)floe_now_ms(),
         "next_sequence", (json_int_t)tmpl->next_sequence, "total_file_rows", (json_int_t)total,
         "total_delete_rows", (json_int_t)deletes, "source_positions",
-        tmpl->source_positions ? tmpl->source_positions : json_object(), "properties",
-        tmpl->properties ? tmpl->properties : json_object());
+        tmpl->source_positions ? json_incref(tmpl->source_positions) : json_object(), "properties",
+        tmpl->properties ? json_incref(tmpl->properties) : json_object());
     snprintf(path, sizeof path, "%s/snapshot/snapshot-%lld", t->dir, (long long)id);
     s = publish_json(path, sj, err);
     json_decref(sj);

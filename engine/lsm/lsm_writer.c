@@ -119,7 +119,7 @@ static floe_status key_json(const floe_schema *s, const floe_value *vals, const 
     if (st == FLOE_OK) st = floe_buf_put_u8(&b, ']', err);
     if (st == FLOE_OK) {
         json_error_t je;
-        *out = json_loadb((const char *)b.data, b.len, 0, &je);
+        *out = json_loadb((const char *)b.data, b.len, JSON_ALLOW_NUL, &je);
         if (!*out) st = floe_err_set(err, FLOE_ERR_STATE, "key JSON: %s", je.text);
     }
     floe_buf_free(&b);
@@ -433,6 +433,16 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
             if (vals[i].is_null && !s->cols[i].nullable)
                 return floe_err_set(err, FLOE_ERR_BAD_INPUT, "column %s: NULL in a NOT NULL column",
                                     s->cols[i].name);
+    for (size_t i = 0; i < s->ncols; i++)
+        if (s->cols[i].type.kind == FLOE_T_TIMESTAMP && !vals[i].is_null &&
+            !floe_orc_timestamp_storable(vals[i].v.i64)) {
+            char ts[48];
+            floe_timestamp_format(vals[i].v.i64, ts);
+            return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                                "column %s: timestamp %s lies in 1969-12-31T23:59:59.001 .. .999999, "
+                                "which ORC readers read one second late (ORC-645); refused",
+                                s->cols[i].name, ts);
+        }
     floe_status st = copy_row(w, kind, vals, arena, err);
     if (st != FLOE_OK) {
         w->failed = 1;

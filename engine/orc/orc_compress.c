@@ -258,18 +258,29 @@ floe_status floe_orc_decompress(floe_orc_codec_ctx *c, const uint8_t *in, size_t
             /* Only an error if the data really grows past the limit. */
             cap = (size_t)(limit - (out->len - start));
         }
-        FLOE_TRY(floe_buf_reserve(out, cap, err));
         size_t got = 0;
         if (original) {
             if (clen > cap)
                 return floe_err_set(err, FLOE_ERR_LIMIT,
                                     "decompressed stream exceeds the limit of %llu bytes",
                                     (unsigned long long)limit);
-            memcpy(out->data + out->len, in + off + 3, clen);
-            got = clen;
+            FLOE_TRY(floe_buf_append(out, in + off + 3, clen, err));
+        } else if (c->codec == FLOE_ORC_ZSTD &&
+                   ZSTD_getFrameContentSize(in + off + 3, clen) <= cap) {
+            /* ZSTD frames state their size: decompress in place, exactly */
+            unsigned long long fsz = ZSTD_getFrameContentSize(in + off + 3, clen);
+            FLOE_TRY(floe_buf_reserve(out, (size_t)fsz + 1, err));
+            FLOE_TRY(decompress_chunk(c, in + off + 3, clen, out->data + out->len, (size_t)fsz, &got,
+                                      off, err));
+            out->len += got;
         } else {
+            /* Decompress into the context's block-sized scratch and append
+             * only what came out: reserving a whole block per chunk in
+             * every stream would make small files cost 256 KiB a stream. */
+            c->scratch.len = 0;
+            FLOE_TRY(floe_buf_reserve(&c->scratch, cap ? cap : 1, err));
             floe_status s =
-                decompress_chunk(c, in + off + 3, clen, out->data + out->len, cap, &got, off, err);
+                decompress_chunk(c, in + off + 3, clen, c->scratch.data, cap, &got, off, err);
             if (s != FLOE_OK) {
                 if (cap < c->block_size)
                     return floe_err_set(err, FLOE_ERR_LIMIT,
@@ -278,8 +289,8 @@ floe_status floe_orc_decompress(floe_orc_codec_ctx *c, const uint8_t *in, size_t
                                         (unsigned long long)limit, off);
                 return s;
             }
+            FLOE_TRY(floe_buf_append(out, c->scratch.data, got, err));
         }
-        out->len += got;
         off += 3 + clen;
     }
     return FLOE_OK;

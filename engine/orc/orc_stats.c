@@ -39,7 +39,8 @@ static int dbl_lt(double a, double b) { return a < b || (a == b && signbit(a) &&
 
 static int add_overflows(int64_t a, int64_t b, int64_t *r) { return __builtin_add_overflow(a, b, r); }
 
-#define DEC_MAX ((floe_i128)99999999999999999LL * (floe_i128)1000000000000000000LL * 1000 + 999)
+/* 10^38 - 1: the largest unscaled decimal(38, s) */
+#define DEC_MAX ((floe_i128)10000000000000000000ull * (floe_i128)10000000000000000000ull - 1)
 
 floe_status floe_orc_stats_add(floe_orc_stats *s, floe_type t, const floe_value *v,
                                const uint8_t *bytes, floe_err *err) {
@@ -84,8 +85,7 @@ floe_status floe_orc_stats_add(floe_orc_stats *s, floe_type t, const floe_value 
         if (first || x < s->cmin) s->cmin = x;
         if (first || x > s->cmax) s->cmax = x;
         if (s->sum_ok) {
-            s->csum += x;
-            if (s->csum > DEC_MAX || s->csum < -DEC_MAX) s->sum_ok = 0;
+            if (__builtin_add_overflow(s->csum, x, &s->csum) || s->csum > DEC_MAX || s->csum < -DEC_MAX) s->sum_ok = 0;
         }
         s->has_bounds = 1;
         break;
@@ -142,8 +142,7 @@ floe_status floe_orc_stats_merge(floe_orc_stats *d, const floe_orc_stats *s, flo
         if (first || s->cmin < d->cmin) d->cmin = s->cmin;
         if (first || s->cmax > d->cmax) d->cmax = s->cmax;
         if (d->sum_ok) {
-            d->csum += s->csum;
-            if (d->csum > DEC_MAX || d->csum < -DEC_MAX) d->sum_ok = 0;
+            if (__builtin_add_overflow(d->csum, s->csum, &d->csum) || d->csum > DEC_MAX || d->csum < -DEC_MAX) d->sum_ok = 0;
         }
         break;
     case FLOE_T_STRING:
@@ -161,7 +160,7 @@ floe_status floe_orc_stats_merge(floe_orc_stats *d, const floe_orc_stats *s, flo
 }
 
 static char *dup_bound(const floe_buf *b) {
-    if (b->len > STRING_BOUND_MAX || memchr(b->data, 0, b->len)) return NULL;
+    if (b->len > STRING_BOUND_MAX || (b->len && memchr(b->data, 0, b->len))) return NULL;
     char *p = malloc(b->len + 1);
     if (!p) return NULL;
     if (b->len) memcpy(p, b->data, b->len);

@@ -479,6 +479,11 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
         return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)v->v.bytes.len, &c->aux, err);
     case FLOE_T_TIMESTAMP: {
         int64_t us = v->v.i64;
+        if (!floe_orc_timestamp_storable(us))
+            return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                                "timestamp %lld us lies in 1969-12-31T23:59:59.001 .. .999999, "
+                                "which ORC readers read one second late (ORC-645)",
+                                (long long)us);
         int64_t secs = us / 1000000, rem = us % 1000000;
         if (rem < 0) {
             secs -= 1;
@@ -654,6 +659,9 @@ static int cmp_dict(const void *a, const void *b, void *ctx) {
 static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
     size_t n = c->sn;
     c->data.len = c->aux.len = c->dict.len = 0;
+    /* a stripe of empty strings leaves sbytes unallocated: give it a byte
+     * so that offsets into it never apply to a NULL pointer */
+    FLOE_TRY(floe_buf_reserve(&c->sbytes, 1, err));
     uint32_t *ids = NULL, *distinct = NULL, *rank = NULL;
     strhash h = {0};
     floe_status s = FLOE_OK;
@@ -692,8 +700,8 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
                     break;
                 }
                 uint32_t j = distinct[e - 1];
-                if (c->slen[j] == c->slen[i] &&
-                    memcmp(c->sbytes.data + c->soff[j], p, c->slen[i]) == 0) {
+                if (c->slen[j] == c->slen[i] && (c->slen[i] == 0 ||
+                    memcmp(c->sbytes.data + c->soff[j], p, c->slen[i]) == 0)) {
                     ids[i] = e - 1;
                     break;
                 }

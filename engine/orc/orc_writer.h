@@ -82,6 +82,14 @@ floe_status floe_orc_writer_close(floe_orc_writer *w, floe_err *err);
 uint64_t floe_orc_writer_rows(const floe_orc_writer *w);
 void floe_orc_writer_destroy(floe_orc_writer *w);
 
+/* 0 when a timestamp (UTC micros) cannot be stored exactly: ORC readers
+ * read 1969-12-31T23:59:59.001000 .. 23:59:59.999999 (a negative epoch
+ * second with at least a millisecond of fraction) one second late
+ * (ORC-645), so the writer and the engine refuse them. */
+static inline int floe_orc_timestamp_storable(int64_t micros) {
+    return !(micros >= -999000 && micros <= -1);
+}
+
 /* ORC's timestamp epoch: 2015-01-01T00:00:00Z in seconds since 1970. */
 #define FLOE_ORC_TS_BASE 1420070400LL
 
