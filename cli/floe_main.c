@@ -10,9 +10,7 @@
 #include "floe_version.h"
 
 static const floe_cli_command commands[] = {
-#ifdef FLOE_HAVE_INGEST
     {"ingest", "the Kafka ingest service: Debezium events into floe tables, exactly once", floe_cmd_ingest},
-#endif
     {"table", "create or alter a primary-key table (create, alter)", floe_cmd_table},
     {"write", "apply changes (JSON lines) to a table and commit", floe_cmd_write},
     {"scan", "print a table's merged rows in primary-key order", floe_cmd_scan},
