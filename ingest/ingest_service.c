@@ -386,6 +386,18 @@ static floe_status evolve(floe_ingest *in, tstate *ts, floe_err *err) {
     return open_writer(in, ts, err);
 }
 
+/* Does the event's row carry a member the table has no column for? */
+static int row_has_unknown(const tstate *ts, const floe_dbz_event *ev) {
+    const json_t *row = ev->after && json_is_object(ev->after) ? ev->after : ev->before;
+    if (!json_is_object(row)) return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)row, k, v) {
+        if (floe_schema_find(ts->t->schema, k) < 0) return 1;
+    }
+    return 0;
+}
+
 static floe_status table_for_message(floe_ingest *in, const rd_kafka_message_t *m,
                                      const floe_dbz_event *ev, tstate **out, floe_err *err) {
     const char *topic = rd_kafka_topic_name(m->rkt);
@@ -437,7 +449,10 @@ static floe_status table_for_message(floe_ingest *in, const rd_kafka_message_t *
             ts->schema_cache = json_deep_copy(ev->value_schema);
             FLOE_TRY(evolve(in, ts, err));
         }
-    } else if (ts->fields.n == 0) {
+    } else if (ts->fields.n == 0 || row_has_unknown(ts, ev)) {
+        /* schemas off: the definition comes from MariaDB, at first sight and
+         * again whenever a row carries a column the table lacks (ALTER) */
+        floe_dbz_fields_free(&ts->fields);
         if (!floe_mariadb_configured(in->cfg))
             return floe_err_set(err, FLOE_ERR_INVALID,
                                 "topic %s carries no schema and no mariadb.* connection is configured",
