@@ -1205,3 +1205,64 @@ nomem:
     json_decref(pk);
     return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory building a schema");
 }
+
+/* ---- schema cache ---- */
+
+void floe_dbz_schema_cache_free(floe_dbz_schema_cache *c) {
+    free(c->text);
+    json_decref(c->schema);
+    memset(c, 0, sizeof *c);
+}
+
+/* End (one past) of the JSON object or array starting at p[0], or 0. */
+static size_t json_span(const char *p, size_t len) {
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = p[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') in_str = 0;
+            continue;
+        }
+        if (ch == '"') in_str = 1;
+        else if (ch == '{' || ch == '[') depth++;
+        else if (ch == '}' || ch == ']') {
+            if (--depth == 0) return i + 1;
+        }
+    }
+    return 0;
+}
+
+floe_status floe_dbz_parse_cached(const char *value, size_t len, floe_dbz_schema_cache *cache,
+                                  floe_dbz_event *ev, json_t **root, floe_err *err) {
+    static const char head[] = "{\"schema\":", mid[] = ",\"payload\":";
+    size_t hl = sizeof head - 1, ml = sizeof mid - 1;
+    if (value && len > hl + ml + 2 && memcmp(value, head, hl) == 0 && value[hl] == '{' &&
+        value[len - 1] == '}') {
+        size_t send = json_span(value + hl, len - hl);
+        if (send && hl + send + ml < len && memcmp(value + hl + send, mid, ml) == 0) {
+            const char *sp = value + hl;
+            const char *pp = value + hl + send + ml;
+            size_t plen = (size_t)(value + len - 1 - pp);
+            if (cache->schema && cache->len == send && memcmp(cache->text, sp, send) == 0) {
+                /* the same schema: parse the payload alone */
+                floe_status st = floe_dbz_parse(pp, plen, ev, root, err);
+                if (st == FLOE_OK && ev->op) ev->value_schema = cache->schema;
+                return st;
+            }
+            floe_status st = floe_dbz_parse(value, len, ev, root, err);
+            if (st == FLOE_OK && ev->value_schema) {
+                char *t = malloc(send);
+                if (t) {
+                    memcpy(t, sp, send);
+                    floe_dbz_schema_cache_free(cache);
+                    cache->text = t;
+                    cache->len = send;
+                    cache->schema = json_incref((json_t *)ev->value_schema);
+                }
+            }
+            return st;
+        }
+    }
+    return floe_dbz_parse(value, len, ev, root, err);
+}

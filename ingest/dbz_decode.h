@@ -111,6 +111,23 @@ typedef struct floe_dbz_event {
 floe_status floe_dbz_parse(const char *value, size_t len, floe_dbz_event *ev, json_t **root,
                            floe_err *err);
 
+/* A parsed value schema remembered by its exact text: JsonConverter repeats
+ * the same schema in every message, so when the text is unchanged only the
+ * payload needs parsing. Owned by the caller; floe_dbz_schema_cache_free
+ * releases it. */
+typedef struct floe_dbz_schema_cache {
+    char *text;
+    size_t len;
+    json_t *schema;
+} floe_dbz_schema_cache;
+
+void floe_dbz_schema_cache_free(floe_dbz_schema_cache *c);
+
+/* floe_dbz_parse with a schema cache: same results; ev->value_schema then
+ * points into the cache (valid until the cache changes or is freed). */
+floe_status floe_dbz_parse_cached(const char *value, size_t len, floe_dbz_schema_cache *cache,
+                                  floe_dbz_event *ev, json_t **root, floe_err *err);
+
 /* Decode one row object into vals (one per column of s; a column the row
  * lacks is NULL), using fields (matched by column name; a column without a
  * field is decoded PLAIN). which: "before"/"after" for messages. */

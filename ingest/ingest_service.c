@@ -56,6 +56,11 @@ typedef struct tstate {
     int64_t last_iceberg_ms;
 } tstate;
 
+typedef struct topic_cache {
+    char *topic;
+    floe_dbz_schema_cache c;
+} topic_cache;
+
 struct floe_ingest {
     const floe_config *cfg;
     char warehouse[1024], database[256], dlq_topic[256], binmode[32];
@@ -75,6 +80,9 @@ struct floe_ingest {
     floe_value *vals;
     size_t nvals;
     floe_ingest_stats st;
+    topic_cache *caches;
+    size_t ncaches;
+    floe_dbz_schema_cache nocache;
     uint64_t rows_at_last_stats;
     int64_t last_stats_ms;
 };
@@ -442,12 +450,16 @@ static floe_status table_for_message(floe_ingest *in, const rd_kafka_message_t *
     }
     /* decoding fields: from the message schema when it changes, else once */
     if (ev->value_schema) {
-        if (!ts->schema_cache || !json_equal(ts->schema_cache, (json_t *)ev->value_schema)) {
-            floe_dbz_fields_free(&ts->fields);
-            FLOE_TRY(floe_dbz_fields_from_schema(ev->value_schema, in->binmode, &ts->fields, err));
+        /* the parse cache hands out the same schema object while the text
+         * is unchanged, and we hold a reference: pointer equality is exact */
+        if (ts->schema_cache != ev->value_schema) {
+            if (!ts->schema_cache || !json_equal(ts->schema_cache, (json_t *)ev->value_schema)) {
+                floe_dbz_fields_free(&ts->fields);
+                FLOE_TRY(floe_dbz_fields_from_schema(ev->value_schema, in->binmode, &ts->fields, err));
+                FLOE_TRY(evolve(in, ts, err));
+            }
             json_decref(ts->schema_cache);
-            ts->schema_cache = json_deep_copy(ev->value_schema);
-            FLOE_TRY(evolve(in, ts, err));
+            ts->schema_cache = json_incref((json_t *)ev->value_schema);
         }
     } else if (ts->fields.n == 0 || row_has_unknown(ts, ev)) {
         /* schemas off: the definition comes from MariaDB, at first sight and
@@ -501,12 +513,24 @@ static floe_status truncate_table(floe_ingest *in, tstate *ts, floe_err *err) {
     return s;
 }
 
+static floe_dbz_schema_cache *schema_cache_for(floe_ingest *in, const char *topic) {
+    for (size_t i = 0; i < in->ncaches; i++)
+        if (!strcmp(in->caches[i].topic, topic)) return &in->caches[i].c;
+    topic_cache *nc = realloc(in->caches, (in->ncaches + 1) * sizeof *nc);
+    if (!nc) return &in->nocache;
+    in->caches = nc;
+    memset(&nc[in->ncaches], 0, sizeof nc[0]);
+    nc[in->ncaches].topic = strdup(topic);
+    return &nc[in->ncaches++].c;
+}
+
 /* Process one message; a bad-input error leaves positions untouched. */
 static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_err *err) {
     floe_dbz_event ev;
     json_t *root = NULL;
     const char *topic = rd_kafka_topic_name(m->rkt);
-    floe_status s = floe_dbz_parse(m->payload, m->len, &ev, &root, err);
+    floe_status s = floe_dbz_parse_cached(m->payload, m->len, schema_cache_for(in, topic), &ev,
+                                          &root, err);
     tstate *ts = NULL;
     if (s == FLOE_OK && ev.op == 0) {
         /* tombstone: nothing to apply; the position still moves */
@@ -851,6 +875,12 @@ void floe_ingest_destroy(floe_ingest *in) {
         rd_kafka_flush(in->dlq, 10000);
         rd_kafka_destroy(in->dlq);
     }
+    for (size_t i = 0; i < in->ncaches; i++) {
+        free(in->caches[i].topic);
+        floe_dbz_schema_cache_free(&in->caches[i].c);
+    }
+    free(in->caches);
+    floe_dbz_schema_cache_free(&in->nocache);
     floe_buf_free(&in->arena);
     free(in->vals);
     free(in);

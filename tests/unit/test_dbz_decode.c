@@ -1281,7 +1281,36 @@ static void test_schema_build(void) {
     fx_free(&fx);
 }
 
-FT_MAIN(test_parse_schemas_on_create, test_parse_schemas_off_ops, test_parse_tombstones,
+/* The schema cache parses only the payload when the schema text repeats,
+ * and gives the same results as a full parse. */
+static void test_parse_cached(void) {
+    floe_err e = {0};
+    floe_dbz_schema_cache cache = {0};
+    floe_dbz_event a, b, c;
+    json_t *ra = NULL, *rb = NULL, *rc = NULL;
+    FT_OK(floe_dbz_parse_cached(rev_create_on, strlen(rev_create_on), &cache, &a, &ra, &e), &e);
+    FT_CHECK(a.value_schema != NULL);
+    FT_OK(floe_dbz_parse_cached(rev_delete_on, strlen(rev_delete_on), &cache, &b, &rb, &e), &e);
+    json_t *rfull = NULL;
+    floe_dbz_event full;
+    FT_OK(floe_dbz_parse(rev_delete_on, strlen(rev_delete_on), &full, &rfull, &e), &e);
+    FT_EQ_INT(b.op, full.op);
+    FT_CHECK(json_equal((json_t *)b.before, (json_t *)full.before));
+    FT_CHECK(json_equal((json_t *)b.value_schema, (json_t *)full.value_schema));
+    if (json_equal((json_t *)a.value_schema, (json_t *)b.value_schema))
+        FT_CHECK(a.value_schema == b.value_schema); /* reused, not reparsed */
+    /* a schemas-off message goes the plain way */
+    FT_OK(floe_dbz_parse_cached(rev_update_off, strlen(rev_update_off), &cache, &c, &rc, &e), &e);
+    FT_CHECK(c.value_schema == NULL);
+    FT_EQ_INT(c.op, 'u');
+    json_decref(ra);
+    json_decref(rb);
+    json_decref(rc);
+    json_decref(rfull);
+    floe_dbz_schema_cache_free(&cache);
+}
+
+FT_MAIN(test_parse_cached, test_parse_schemas_on_create, test_parse_schemas_off_ops, test_parse_tombstones,
         test_parse_envelope_detection, test_parse_errors, test_revision_schemas_on,
         test_revision_schemas_off, test_revision_bad_values, test_alltypes_schema_mapping,
         test_alltypes_decode, test_alltypes_bad_values, test_decimal_rescale,
