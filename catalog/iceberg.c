@@ -362,7 +362,9 @@ static floe_status read_file_info(const char *path, file_info *fi, floe_err *err
     for (size_t i = 0; s == FLOE_OK && i < f->n_stripes; i++)
         fi->stripes[fi->nstripes++] = (int64_t)f->stripes[i]->offset;
     for (size_t j = 0; s == FLOE_OK && j < fs->ncols; j++) {
-        if (fs->cols[j].id <= 0) continue; /* system columns */
+        if (fs->cols[j].id <= 0 || fs->cols[j].id == FLOE_LSM_SEQ_FIELD_ID ||
+            fs->cols[j].id == FLOE_LSM_KIND_FIELD_ID)
+            continue; /* system columns */
         metrics *m = &fi->m[fi->nm++];
         m->id = fs->cols[j].id;
         m->values = (int64_t)fi->rows;
@@ -672,18 +674,43 @@ static floe_status publish(const floe_lsm_table *t, const char *location, const 
         }
         floe_schema_destroy(hs);
     }
-    json_t *mapping = json_array();
-    for (size_t i = 0; i < t->schema->ncols; i++) {
-        char k[16];
-        snprintf(k, sizeof k, "%d", (int)t->schema->cols[i].id);
-        json_array_append_new(mapping, json_pack("{s:i, s:O}", "field-id", (int)t->schema->cols[i].id,
-                                                 "names", json_object_get(names, k)));
+    /* Every field id of the schema history is mapped, dropped ones too:
+     * files written before a drop still hold the column, and a reader that
+     * maps by name (pyiceberg, see below) fails on a file column the
+     * mapping lacks. A name maps to one id: a current column's name first,
+     * then older names, newest first. */
+    json_t *mapping = json_array(), *taken = json_object();
+    for (size_t i = 0; i < t->schema->ncols; i++)
+        json_object_set_new(taken, t->schema->cols[i].name, json_true());
+    for (int pass = 0; pass < 2; pass++) {
+        for (int32_t id = 1; id > 0 && id <= t->highest_field_id; id++) {
+            const floe_column *cur = NULL;
+            for (size_t i = 0; i < t->schema->ncols; i++)
+                if (t->schema->cols[i].id == id) cur = &t->schema->cols[i];
+            if ((pass == 0) != (cur != NULL)) continue; /* current columns, then dropped */
+            char k[16];
+            snprintf(k, sizeof k, "%d", (int)id);
+            json_t *hist = json_object_get(names, k), *nm = json_array();
+            if (cur) json_array_append_new(nm, json_string(cur->name));
+            size_t x;
+            json_t *nv;
+            json_array_foreach(hist, x, nv) {
+                const char *n = json_string_value(nv);
+                if (cur && !strcmp(n, cur->name)) continue;
+                if (json_object_get(taken, n)) continue;
+                json_object_set_new(taken, n, json_true());
+                json_array_append_new(nm, json_string(n));
+            }
+            if (json_array_size(nm))
+                json_array_append_new(mapping, json_pack("{s:i, s:o}", "field-id", (int)id, "names", nm));
+            else
+                json_decref(nm);
+        }
     }
+    json_decref(taken);
     json_decref(names);
-    /* floe's system columns carry no iceberg.id, so pyiceberg (which needs
-     * an id on every file column or else maps all by name) must find them
-     * in the name mapping: give them ids no schema uses, below Iceberg's
-     * reserved range. Java projects by the ids present and ignores them. */
+    /* floe's system columns carry ids no schema uses (lsm_table.h); list
+     * them for readers that fall back to the mapping for files without. */
     json_array_append_new(mapping, json_pack("{s:i, s:[s]}", "field-id", FLOE_ICEBERG_SEQ_ID,
                                              "names", "_SEQUENCE_NUMBER"));
     json_array_append_new(mapping, json_pack("{s:i, s:[s]}", "field-id", FLOE_ICEBERG_KIND_ID,
@@ -766,6 +793,21 @@ floe_status floe_iceberg_sync(const floe_lsm_table *t, uint32_t top_level,
     res->version = version;
     int64_t done = 0;
     if (prev) {
+        /* a snapshot whose manifest list is gone: the table is broken */
+        size_t i;
+        json_t *sn;
+        json_array_foreach(json_object_get(prev, "snapshots"), i, sn) {
+            const char *ml = json_string_value(json_object_get(sn, "manifest-list"));
+            if (ml && !floe_fs_exists(ml)) {
+                floe_err_set(err, FLOE_ERR_CORRUPT,
+                             "Iceberg metadata %s/v%d.metadata.json: snapshot %lld names manifest "
+                             "list %s, which is missing; refusing to write over a broken table",
+                             mdir, version,
+                             (long long)json_integer_value(json_object_get(sn, "snapshot-id")), ml);
+                json_decref(prev);
+                return FLOE_ERR_CORRUPT;
+            }
+        }
         json_t *cs = json_object_get(prev, "current-snapshot-id");
         done = json_is_integer(cs) ? json_integer_value(cs) : 0;
         res->snapshot_id = done;

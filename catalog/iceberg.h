@@ -36,9 +36,9 @@
 
 #include "lsm_table.h"
 
-/* Name-mapping ids of floe's system columns (never in a schema). */
-#define FLOE_ICEBERG_SEQ_ID 2147483400
-#define FLOE_ICEBERG_KIND_ID 2147483401
+/* Ids of floe's system columns (never in a schema; see lsm_table.h). */
+#define FLOE_ICEBERG_SEQ_ID FLOE_LSM_SEQ_FIELD_ID
+#define FLOE_ICEBERG_KIND_ID FLOE_LSM_KIND_FIELD_ID
 
 typedef struct floe_iceberg_result {
     int64_t snapshot_id;  /* latest Iceberg snapshot after the call, 0 if none */

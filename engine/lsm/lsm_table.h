@@ -41,6 +41,13 @@
 #define FLOE_LSM_FORMAT_VERSION 1
 #define FLOE_LSM_MAX_LEVELS 64
 
+/* Field ids of the system columns in data files: outside every schema and
+ * below Iceberg's reserved range, so that readers that map columns by id
+ * (pyiceberg needs an id on every column, or maps all of them by name)
+ * find each table column exactly and ignore these two. */
+#define FLOE_LSM_SEQ_FIELD_ID 2147483400
+#define FLOE_LSM_KIND_FIELD_ID 2147483401
+
 /* _VALUE_KIND values, as Paimon's RowKind. */
 enum { FLOE_KIND_INSERT = 0, FLOE_KIND_UPDATE_BEFORE = 1, FLOE_KIND_UPDATE_AFTER = 2,
        FLOE_KIND_DELETE = 3 };

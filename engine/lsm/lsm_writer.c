@@ -153,10 +153,7 @@ static floe_status run_begin(run_out *r, floe_err *err) {
     floe_schema fs = *ts;
     size_t n = ts->ncols;
     floe_column *cols = calloc(n + 2, sizeof *cols);
-    uint8_t *noattr = calloc(n + 2, 1);
-    if (!cols || !noattr) {
-        free(cols);
-        free(noattr);
+    if (!cols) {
         return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
     memcpy(cols, ts->cols, n * sizeof *cols);
@@ -165,9 +162,8 @@ static floe_status run_begin(run_out *r, floe_err *err) {
     for (size_t i = 0; i < n; i++)
         if (cols[i].type.kind == FLOE_T_TINYINT || cols[i].type.kind == FLOE_T_SMALLINT)
             cols[i].type.kind = FLOE_T_INT;
-    cols[n] = (floe_column){"_SEQUENCE_NUMBER", {FLOE_T_BIGINT, 0, 0}, 0, 2147483646};
-    cols[n + 1] = (floe_column){"_VALUE_KIND", {FLOE_T_TINYINT, 0, 0}, 0, 2147483645};
-    noattr[n] = noattr[n + 1] = 1;
+    cols[n] = (floe_column){"_SEQUENCE_NUMBER", {FLOE_T_BIGINT, 0, 0}, 0, FLOE_LSM_SEQ_FIELD_ID};
+    cols[n + 1] = (floe_column){"_VALUE_KIND", {FLOE_T_TINYINT, 0, 0}, 0, FLOE_LSM_KIND_FIELD_ID};
     fs.cols = cols;
     fs.ncols = n + 2;
     floe_orc_writer_opts o;
@@ -176,10 +172,8 @@ static floe_status run_begin(run_out *r, floe_err *err) {
     o.sort_key = ts->pk;
     o.nsort_key = ts->npk;
     o.sort_strict = 1;
-    o.no_iceberg_attrs = noattr;
     floe_status s = floe_orc_writer_open(r->out, &fs, &o, &r->ow, err);
     free(cols);
-    free(noattr);
     if (s != FLOE_OK) return s;
     memset(&r->cur, 0, sizeof r->cur);
     r->cur.bucket = r->bucket;

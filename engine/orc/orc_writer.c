@@ -1207,8 +1207,11 @@ floe_status floe_orc_writer_close(floe_orc_writer *w, floe_err *err) {
     f.row_index_stride = w->o.row_index_stride;
     f.has_writer = 1;
     f.writer = FLOE_ORC_WRITER_ID;
-    f.has_calendar = 1;
-    f.calendar = 2; /* PROLEPTIC_GREGORIAN */
+    /* No calendar: Apache ORC Java then reads dates and timestamps as the
+     * plain epoch days/seconds floe stores (proleptic Gregorian, as Iceberg
+     * requires). Marking files PROLEPTIC_GREGORIAN makes ORC Java (and so
+     * Iceberg Java, Spark, Trino) rebase days before 1582-10-15 to the
+     * Julian calendar: 0001-01-01 read as 0000-12-30. */
     f.software_version = "floe-" FLOE_VERSION;
     /* Metadata (stripe statistics), then footer, compressed. */
     floe_buf tail = FLOE_BUF_INIT;
