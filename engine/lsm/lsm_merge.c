@@ -113,7 +113,11 @@ static floe_status open_cursor(floe_lsm_merge *m, cursor *c, const floe_lsm_file
     floe_lsm_table_path(m->t, f->path, path, sizeof path);
     c->path = f->path;
     FLOE_TRY(floe_input_open_file(path, &c->in, err));
-    FLOE_TRY(floe_orc_reader_open(c->in, NULL, &c->r, err));
+    /* small batches: a merge touches one row per input at a time, and a
+     * 1024-row batch per input falls out of cache (measured: 128 rows took
+     * compaction from ~88 to ~100 MB/s per core) */
+    floe_orc_reader_opts ro = {.max_stripe_bytes = 0, .batch_rows = 128};
+    FLOE_TRY(floe_orc_reader_open(c->in, &ro, &c->r, err));
     const floe_schema *fs = floe_orc_reader_schema(c->r);
     int seq = floe_schema_find(fs, "_SEQUENCE_NUMBER"), kind = floe_schema_find(fs, "_VALUE_KIND");
     if (seq < 0 || kind < 0)

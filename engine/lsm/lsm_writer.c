@@ -331,47 +331,87 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
     return FLOE_OK;
 }
 
-static int cmp_rows(const void *a, const void *b, void *ctx) {
-    const floe_lsm_writer *w = ctx;
-    rowrec *x = rec_at(w, *(const uint64_t *)a), *y = rec_at(w, *(const uint64_t *)b);
-    if (x->bucket != y->bucket) return x->bucket < y->bucket ? -1 : 1;
+/* Sorting the buffer: entries carry the bucket, an order-preserving 64-bit
+ * prefix of the first key column and the sequence number, so most
+ * comparisons never touch the rows; rows are compared in full only when
+ * prefixes tie and the key is longer than the prefix. */
+typedef struct sortent {
+    uint32_t bucket;
+    uint64_t kp;
+    uint64_t seq;
+    uint64_t off;
+} sortent;
+
+static uint64_t key_prefix(const floe_schema *s, const floe_value *v, const floe_buf *strs) {
+    const floe_value *k = &v[s->pk[0]];
+    switch (s->cols[s->pk[0]].type.kind) {
+    case FLOE_T_STRING:
+    case FLOE_T_BINARY: {
+        const uint8_t *p = floe_value_bytes(k, strs);
+        uint64_t x = 0;
+        for (size_t i = 0; i < 8; i++) x = (x << 8) | (i < k->v.bytes.len ? p[i] : 0);
+        return x;
+    }
+    case FLOE_T_DECIMAL: return (uint64_t)(k->v.dec >> 64) ^ (1ull << 63);
+    default: return (uint64_t)k->v.i64 ^ (1ull << 63);
+    }
+}
+
+/* 1 when equal prefixes still need a full key comparison */
+static int prefix_is_partial(const floe_schema *s) {
+    floe_type_kind k = s->cols[s->pk[0]].type.kind;
+    return s->npk > 1 || k == FLOE_T_STRING || k == FLOE_T_BINARY || k == FLOE_T_DECIMAL;
+}
+
+static int full_key_cmp(const floe_lsm_writer *w, uint64_t a, uint64_t b) {
     const floe_schema *s = w->t->schema;
-    const floe_value *xv = rec_vals(x), *yv = rec_vals(y);
+    const floe_value *xv = rec_vals(rec_at(w, a)), *yv = rec_vals(rec_at(w, b));
     for (size_t k = 0; k < s->npk; k++) {
         size_t c = s->pk[k];
         int r = floe_value_compare(&xv[c], &yv[c], s->cols[c].type, &w->strs, &w->strs);
         if (r) return r;
     }
+    return 0;
+}
+
+typedef struct sort_ctx {
+    const floe_lsm_writer *w;
+    int partial;
+} sort_ctx;
+
+static int cmp_ents(const void *pa, const void *pb, void *ctx) {
+    const sortent *a = pa, *b = pb;
+    const sort_ctx *sc = ctx;
+    if (a->bucket != b->bucket) return a->bucket < b->bucket ? -1 : 1;
+    if (a->kp != b->kp) return a->kp < b->kp ? -1 : 1;
+    if (sc->partial) {
+        int r = full_key_cmp(sc->w, a->off, b->off);
+        if (r) return r;
+    }
     /* newest first */
-    return x->seq > y->seq ? -1 : x->seq < y->seq;
+    return a->seq > b->seq ? -1 : a->seq < b->seq;
 }
 
 typedef struct flush_src {
     floe_lsm_writer *w;
+    const sortent *e;
     size_t at, end;
+    int partial;
 } flush_src;
-
-static int same_key(const floe_lsm_writer *w, rowrec *x, rowrec *y) {
-    const floe_schema *s = w->t->schema;
-    for (size_t k = 0; k < s->npk; k++) {
-        size_t c = s->pk[k];
-        if (floe_value_compare(&rec_vals(x)[c], &rec_vals(y)[c], s->cols[c].type, &w->strs,
-                               &w->strs))
-            return 0;
-    }
-    return 1;
-}
 
 static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
                       int *kind, floe_err *err) {
     (void)err;
     flush_src *f = ud;
     if (f->at >= f->end) return 0;
-    rowrec *r = rec_at(f->w, f->w->idx[f->at]);
+    const sortent *first = &f->e[f->at];
     /* skip older versions of the same key */
     size_t j = f->at + 1;
-    while (j < f->end && same_key(f->w, r, rec_at(f->w, f->w->idx[j]))) j++;
+    while (j < f->end && f->e[j].kp == first->kp &&
+           (!f->partial || full_key_cmp(f->w, first->off, f->e[j].off) == 0))
+        j++;
     f->at = j;
+    rowrec *r = rec_at(f->w, first->off);
     *vals = rec_vals(r);
     *arena = &f->w->strs;
     *seq = r->seq;
@@ -381,22 +421,30 @@ static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena,
 
 static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
     if (w->nidx == 0) return FLOE_OK;
-    qsort_r(w->idx, w->nidx, sizeof *w->idx, cmp_rows, w);
+    const floe_schema *sch = w->t->schema;
+    sortent *e = malloc(w->nidx * sizeof *e);
+    if (!e) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory sorting the write buffer");
+    for (size_t i = 0; i < w->nidx; i++) {
+        rowrec *r = rec_at(w, w->idx[i]);
+        e[i] = (sortent){r->bucket, key_prefix(sch, rec_vals(r), &w->strs), r->seq, w->idx[i]};
+    }
+    sort_ctx sc = {w, prefix_is_partial(sch)};
+    qsort_r(e, w->nidx, sizeof *e, cmp_ents, &sc);
     size_t i = 0;
+    floe_status s = FLOE_OK;
     while (i < w->nidx) {
-        uint32_t b = rec_at(w, w->idx[i])->bucket;
+        uint32_t b = e[i].bucket;
         size_t j = i;
-        while (j < w->nidx && rec_at(w, w->idx[j])->bucket == b) j++;
-        flush_src src = {w, i, j};
+        while (j < w->nidx && e[j].bucket == b) j++;
+        flush_src src = {w, e, i, j, sc.partial};
         size_t before = w->npending;
         floe_lsm_file *files = w->pending;
         size_t nfiles = w->npending;
-        floe_status s = floe_lsm_write_run(w->t, w->o.codec, b, 0, flush_next, &src, 0, &files,
-                                           &nfiles, err);
+        s = floe_lsm_write_run(w->t, w->o.codec, b, 0, flush_next, &src, 0, &files, &nfiles, err);
         w->pending = files;
         w->npending = nfiles;
         w->cappending = nfiles;
-        if (s != FLOE_OK) return s;
+        if (s != FLOE_OK) break;
         for (size_t k = before; k < w->npending; k++) {
             w->st.files_written++;
             w->st.bytes_written += w->pending[k].size;
@@ -404,6 +452,8 @@ static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
         }
         i = j;
     }
+    free(e);
+    if (s != FLOE_OK) return s;
     floe_log_debug("lsm", "flushed write buffer table=%s rows=%zu files=%zu", w->t->name,
                    w->nidx, w->npending);
     w->st.flushes++;

@@ -29,6 +29,12 @@ static int bytes_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
     return al < bl ? -1 : al > bl;
 }
 
+static uint64_t prefix8(const uint8_t *p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < n ? p[i] : 0);
+    return v;
+}
+
 static floe_status set_buf(floe_buf *b, const uint8_t *p, size_t n, floe_err *err) {
     b->len = 0;
     return floe_buf_append(b, p, n, err);
@@ -93,10 +99,25 @@ floe_status floe_orc_stats_add(floe_orc_stats *s, floe_type t, const floe_value 
     case FLOE_T_STRING: {
         size_t n = v->v.bytes.len;
         s->total_len += n;
-        if (first || bytes_cmp(bytes, n, s->smin.data, s->smin.len) < 0)
+        /* Compare 8-byte prefixes first: most values differ there, and the
+         * full comparison runs only on equal prefixes. */
+        uint64_t p = prefix8(bytes, n);
+        if (first) {
             FLOE_TRY(set_buf(&s->smin, bytes, n, err));
-        if (first || bytes_cmp(bytes, n, s->smax.data, s->smax.len) > 0)
             FLOE_TRY(set_buf(&s->smax, bytes, n, err));
+            s->smin_pfx = s->smax_pfx = p;
+        } else {
+            if (p < s->smin_pfx ||
+                (p == s->smin_pfx && bytes_cmp(bytes, n, s->smin.data, s->smin.len) < 0)) {
+                FLOE_TRY(set_buf(&s->smin, bytes, n, err));
+                s->smin_pfx = p;
+            }
+            if (p > s->smax_pfx ||
+                (p == s->smax_pfx && bytes_cmp(bytes, n, s->smax.data, s->smax.len) > 0)) {
+                FLOE_TRY(set_buf(&s->smax, bytes, n, err));
+                s->smax_pfx = p;
+            }
+        }
         s->has_bounds = 1;
         break;
     }
@@ -147,10 +168,14 @@ floe_status floe_orc_stats_merge(floe_orc_stats *d, const floe_orc_stats *s, flo
         break;
     case FLOE_T_STRING:
         if (s->has_bounds) {
-            if (first || bytes_cmp(s->smin.data, s->smin.len, d->smin.data, d->smin.len) < 0)
+            if (first || bytes_cmp(s->smin.data, s->smin.len, d->smin.data, d->smin.len) < 0) {
                 FLOE_TRY(set_buf(&d->smin, s->smin.data, s->smin.len, err));
-            if (first || bytes_cmp(s->smax.data, s->smax.len, d->smax.data, d->smax.len) > 0)
+                d->smin_pfx = s->smin_pfx;
+            }
+            if (first || bytes_cmp(s->smax.data, s->smax.len, d->smax.data, d->smax.len) > 0) {
                 FLOE_TRY(set_buf(&d->smax, s->smax.data, s->smax.len, err));
+                d->smax_pfx = s->smax_pfx;
+            }
         }
         break;
     case FLOE_T_BINARY: break;
