@@ -272,6 +272,7 @@ static int cmd_cat(int argc, char **argv) {
             goto done;
         }
     }
+    uint64_t rows_done = 0;
     for (;;) {
         floe_orc_batch b;
         if (floe_orc_reader_next(r, &b, &e) != FLOE_OK) {
@@ -292,7 +293,8 @@ static int cmd_cat(int argc, char **argv) {
                 json_decref(name);
                 floe_buf_put_u8(&out, ':', &e);
                 if (floe_value_to_json(&b.cols[k][row], col->type, NULL, &out, &e) != FLOE_OK) {
-                    fail_msg("cat", &e);
+                    fprintf(stderr, "floe orc cat: %s: row %llu column %s: %s\n", path,
+                            (unsigned long long)(rows_done + row), col->name, e.msg);
                     goto done;
                 }
             }
@@ -302,6 +304,7 @@ static int cmd_cat(int argc, char **argv) {
                 goto done;
             }
         }
+        rows_done += b.nrows;
     }
     rc = 0;
 done:

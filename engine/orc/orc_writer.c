@@ -617,10 +617,17 @@ static floe_status emit_stream(floe_orc_writer *w, stripe_ctx *sc, int kind, uin
     return FLOE_OK;
 }
 
+/* Row index positions are collected as raw uint64 words (8 bytes each, no
+ * separators: any byte value can occur in a position) and varint-encoded
+ * only when the RowIndexEntry is built. */
+static floe_status put_u64(floe_buf *b, uint64_t v, floe_err *err) {
+    return floe_buf_append(b, &v, sizeof v, err);
+}
+
 /* Translate an uncompressed offset into row index positions. */
 static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off, size_t raw_len,
                            floe_err *err) {
-    if (w->o.codec == FLOE_ORC_NONE) return floe_buf_put_uvarint(pos, raw_off, err);
+    if (w->o.codec == FLOE_ORC_NONE) return put_u64(pos, raw_off, err);
     size_t bs = w->o.block_size;
     size_t nchunks = (raw_len + bs - 1) / bs;
     size_t ci = (size_t)(raw_off / bs);
@@ -629,8 +636,8 @@ static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off, 
         ci = nchunks; /* the end marker slot */
         within = 0;
     }
-    FLOE_TRY(floe_buf_put_uvarint(pos, w->chunks[ci], err));
-    return floe_buf_put_uvarint(pos, within, err);
+    FLOE_TRY(put_u64(pos, w->chunks[ci], err));
+    return put_u64(pos, within, err);
 }
 
 typedef struct strhash {
@@ -795,7 +802,12 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
     w->stripe_data.len = w->stripe_index.len = 0;
     /* per column: raw stream sizes and, per row group, positions */
     floe_buf *positions = calloc(w->ncols ? w->ncols : 1, sizeof *positions);
-    if (!positions) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    size_t *pos_per_rg = calloc(w->ncols ? w->ncols : 1, sizeof *pos_per_rg);
+    if (!positions || !pos_per_rg) {
+        free(positions);
+        free(pos_per_rg);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
     for (size_t i = 0; i < w->ncols && s == FLOE_OK; i++) {
         colw *c = &w->cols[i];
         uint32_t col = (uint32_t)i + 1;
@@ -828,10 +840,9 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         if (s == FLOE_OK && c->stripe_nulls) {
             for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
                 s = put_pos(w, &ppos[0], c->rg[g].present_off, raw_len[0], err);
-                if (s == FLOE_OK) s = floe_buf_put_uvarint(&ppos[0], 0, err);
+                if (s == FLOE_OK) s = put_u64(&ppos[0], 0, err);
                 if (s == FLOE_OK)
-                    s = floe_buf_put_uvarint(&ppos[0], (uint64_t)c->rg[g].present_bits, err);
-                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[0], 0xff, err); /* separator */
+                    s = put_u64(&ppos[0], (uint64_t)c->rg[g].present_bits, err);
             }
         }
         if (s == FLOE_OK) s = emit_stream(w, &sc, FLOE_ORC__STREAM__KIND__DATA, col, &c->data, err);
@@ -843,17 +854,16 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
                 s = put_pos(w, &ppos[1], c->rg[g].data_off, raw_len[1], err);
                 if (s == FLOE_OK) {
                     if (k == FLOE_T_BOOLEAN) {
-                        s = floe_buf_put_uvarint(&ppos[1], 0, err);
+                        s = put_u64(&ppos[1], 0, err);
                         if (s == FLOE_OK)
-                            s = floe_buf_put_uvarint(&ppos[1], (uint64_t)c->rg[g].data_bits, err);
+                            s = put_u64(&ppos[1], (uint64_t)c->rg[g].data_bits, err);
                     } else if (k == FLOE_T_TINYINT || k == FLOE_T_SMALLINT || k == FLOE_T_INT ||
                                k == FLOE_T_BIGINT || k == FLOE_T_DATE || k == FLOE_T_TIMESTAMP ||
                                (k == FLOE_T_STRING &&
                                 c->enc_kind == FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2)) {
-                        s = floe_buf_put_uvarint(&ppos[1], 0, err);
+                        s = put_u64(&ppos[1], 0, err);
                     }
                 }
-                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[1], 0xff, err);
             }
             c->stripe_nulls = c_nulls;
         }
@@ -876,25 +886,22 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         if (s == FLOE_OK && aux_in_index) {
             for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
                 s = put_pos(w, &ppos[2], c->rg[g].aux_off, raw_len[2], err);
-                if (s == FLOE_OK) s = floe_buf_put_uvarint(&ppos[2], 0, err);
-                if (s == FLOE_OK) s = floe_buf_put_u8(&ppos[2], 0xff, err);
+                if (s == FLOE_OK) s = put_u64(&ppos[2], 0, err);
             }
         }
-        if (s == FLOE_OK) {
-            /* interleave the three lists per row group */
-            size_t at[3] = {0, 0, 0};
-            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
-                for (int k = 0; k < 3; k++) {
-                    while (at[k] < ppos[k].len && ppos[k].data[at[k]] != 0xff) {
-                        /* copy one varint */
-                        do {
-                            s = floe_buf_put_u8(&positions[i], ppos[k].data[at[k]], err);
-                        } while (s == FLOE_OK && (ppos[k].data[at[k]++] & 0x80));
-                    }
-                    if (at[k] < ppos[k].len) at[k]++; /* skip separator */
-                }
-                if (s == FLOE_OK) s = floe_buf_put_u8(&positions[i], 0xff, err);
+        if (s == FLOE_OK && c->nrg) {
+            /* interleave the three lists row group by row group; each list
+             * holds the same number of words for every row group */
+            size_t per[3], total = 0;
+            for (int k = 0; k < 3; k++) {
+                per[k] = ppos[k].len / sizeof(uint64_t) / c->nrg;
+                total += per[k];
             }
+            pos_per_rg[i] = total;
+            for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++)
+                for (int k = 0; k < 3 && s == FLOE_OK; k++)
+                    s = floe_buf_append(&positions[i], ppos[k].data + g * per[k] * sizeof(uint64_t),
+                                        per[k] * sizeof(uint64_t), err);
         }
         for (int k = 0; k < 3; k++) floe_buf_free(&ppos[k]);
     }
@@ -904,15 +911,18 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         for (size_t i = 0; i <= w->ncols && s == FLOE_OK; i++) {
             idx.len = 0;
             const floe_buf *stats = i == 0 ? &w->root_rgstats : &w->cols[i - 1].rgstats;
-            size_t sat = 0, pat = 0;
+            size_t sat = 0;
             size_t nrg = w->ncols ? w->cols[0].nrg : 1;
             for (size_t g = 0; g < nrg && s == FLOE_OK; g++) {
                 entry.len = posb.len = 0;
                 if (i > 0) {
-                    const floe_buf *pb = &positions[i - 1];
-                    while (pat < pb->len && pb->data[pat] != 0xff)
-                        s = floe_buf_put_u8(&posb, pb->data[pat++], err);
-                    pat++;
+                    size_t per = pos_per_rg[i - 1];
+                    const uint8_t *words = positions[i - 1].data;
+                    for (size_t k = 0; k < per && s == FLOE_OK; k++) {
+                        uint64_t v;
+                        memcpy(&v, words + (g * per + k) * sizeof v, sizeof v);
+                        s = floe_buf_put_uvarint(&posb, v, err);
+                    }
                 }
                 /* decode stats length prefix */
                 uint64_t sl = 0;
@@ -959,6 +969,7 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
     }
     for (size_t i = 0; i < w->ncols; i++) floe_buf_free(&positions[i]);
     free(positions);
+    free(pos_per_rg);
     /* Stripe footer */
     FloeOrc__StripeFooter sf = FLOE_ORC__STRIPE_FOOTER__INIT;
     FloeOrc__Stream *st = NULL, **stp = NULL;
