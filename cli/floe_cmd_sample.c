@@ -66,9 +66,30 @@ static void row_json(floe_buf *b, uint64_t id, int version) {
     floe_buf_free(&s64);
 }
 
+static int g_schemas = 1;
+
 static void emit(floe_buf *out, const char *prefix, const char *db, uint64_t id, char op,
                  int before_v, int after_v, uint64_t pos) {
     char tmp[1024];
+    if (!g_schemas) {
+        /* JsonConverter with schemas.enable=false: bare key and payload */
+        int n = snprintf(tmp, sizeof tmp, "{\"rev_id\":%llu}\t{\"before\":", (unsigned long long)id);
+        floe_buf_append(out, tmp, (size_t)n, NULL);
+        if (before_v >= 0) row_json(out, id, before_v);
+        else floe_buf_append(out, "null", 4, NULL);
+        floe_buf_append(out, ",\"after\":", 9, NULL);
+        if (after_v >= 0) row_json(out, id, after_v);
+        else floe_buf_append(out, "null", 4, NULL);
+        n = snprintf(tmp, sizeof tmp,
+                     ",\"source\":{\"version\":\"3.0.0.Final\",\"connector\":\"mariadb\",\"name\":\"%s\","
+                     "\"ts_ms\":%llu,\"snapshot\":\"false\",\"db\":\"%s\",\"table\":\"revision\","
+                     "\"server_id\":1,\"gtid\":\"0-1-%llu\",\"file\":\"mysql-bin.000001\",\"pos\":%llu,"
+                     "\"row\":0,\"thread\":7},\"op\":\"%c\",\"ts_ms\":%llu}\n",
+                     prefix, (unsigned long long)(1795500000000ull + pos), db, (unsigned long long)pos,
+                     (unsigned long long)(pos * 100), op, (unsigned long long)(1795500000000ull + pos));
+        floe_buf_append(out, tmp, (size_t)n, NULL);
+        return;
+    }
     int n = snprintf(tmp, sizeof tmp,
                      "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"name\":\"%s.%s.revision.Key\","
                      "\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"rev_id\"}]},"
@@ -114,7 +135,8 @@ static void emit(floe_buf *out, const char *prefix, const char *db, uint64_t id,
 
 int floe_cmd_sample(int argc, char **argv) {
     if (floe_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "revision")) {
-        printf("usage: floe sample revision [--events N] [--seed S] [--prefix P] [--db D]\n\n"
+        printf("usage: floe sample revision [--events N] [--seed S] [--prefix P] [--db D]\n"
+               "                            [--schemas on|off]\n\n"
                "Prints N (default 10000) Debezium change events for a MediaWiki `revision`\n"
                "table (MariaDB connector, JsonConverter with schemas; BINARY/VARBINARY\n"
                "columns as base64 bytes), as KEY<TAB>VALUE lines for `kcat -P -K '\\t'`.\n"
@@ -130,6 +152,7 @@ int floe_cmd_sample(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--prefix")) prefix = argv[i + 1];
         else if (!strcmp(argv[i], "--db")) db = argv[i + 1];
+        else if (!strcmp(argv[i], "--schemas")) g_schemas = strcmp(argv[i + 1], "off") != 0;
         else {
             fprintf(stderr, "floe sample: unknown option %s\n", argv[i]);
             return 2;
@@ -158,11 +181,13 @@ int floe_cmd_sample(int argc, char **argv) {
                 version[id] = -1;
                 /* tombstone: key, empty value */
                 char tmp[256];
-                int n = snprintf(tmp, sizeof tmp,
-                                 "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"name\":\"%s.%s.revision.Key\","
-                                 "\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"rev_id\"}]},"
-                                 "\"payload\":{\"rev_id\":%llu}}\t\n",
-                                 prefix, db, (unsigned long long)id);
+                int n = g_schemas
+                            ? snprintf(tmp, sizeof tmp,
+                                       "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"name\":\"%s.%s.revision.Key\","
+                                       "\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"rev_id\"}]},"
+                                       "\"payload\":{\"rev_id\":%llu}}\t\n",
+                                       prefix, db, (unsigned long long)id)
+                            : snprintf(tmp, sizeof tmp, "{\"rev_id\":%llu}\t\n", (unsigned long long)id);
                 floe_buf_append(&out, tmp, (size_t)n, NULL);
             }
         }

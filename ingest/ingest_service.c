@@ -65,6 +65,7 @@ struct floe_ingest {
     const floe_config *cfg;
     char warehouse[1024], database[256], dlq_topic[256], binmode[32];
     int dlq_policy, compaction;
+    int parse_only; /* benchmark.parse-only: consume and decode, write nothing */
     int64_t commit_interval_ms, commit_max_rows, iceberg_interval_ms, stats_interval_ms;
     int64_t buffer, buckets;
     rd_kafka_t *rk, *dlq;
@@ -190,7 +191,7 @@ static void store_offset(tstate *ts, const char *topic, int32_t partition, int64
 /* ---- commits ---- */
 
 static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
-    if (!ts->dirty) return FLOE_OK;
+    if (!ts->dirty || in->parse_only) return FLOE_OK;
     if (in->dlq) rd_kafka_flush(in->dlq, 30000);
     int64_t snap;
     FLOE_TRY(floe_lsm_writer_commit(ts->w, (int64_t)in->st.messages, ts->positions, &snap, err));
@@ -524,6 +525,41 @@ static floe_dbz_schema_cache *schema_cache_for(floe_ingest *in, const char *topi
     return &nc[in->ncaches++].c;
 }
 
+static int fields_equal(const floe_dbz_fields *a, const floe_dbz_fields *b) {
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->f[i].name, b->f[i].name) || a->f[i].enc != b->f[i].enc ||
+            a->f[i].scale != b->f[i].scale || a->f[i].type.kind != b->f[i].type.kind ||
+            a->f[i].type.precision != b->f[i].type.precision || a->f[i].type.scale != b->f[i].type.scale)
+            return 0;
+    return 1;
+}
+
+/* Schemas off, after a value did not fit: read the MariaDB definition again
+ * (table_for_message does when there are no fields) and evolve the table.
+ * Returns 1 when the definition changed; else (also when MariaDB cannot be
+ * read) the old fields stay and 0 is returned. */
+static int mariadb_changed(floe_ingest *in, const rd_kafka_message_t *m, const floe_dbz_event *ev,
+                           tstate *ts) {
+    if (!ts || !floe_mariadb_configured(in->cfg)) return 0;
+    floe_dbz_fields old = ts->fields;
+    ts->fields.f = NULL;
+    ts->fields.n = 0;
+    floe_err e = {0};
+    tstate *again = NULL;
+    if (table_for_message(in, m, ev, &again, &e) != FLOE_OK || again != ts) {
+        floe_log_warn("ingest", "re-reading the MariaDB definition of table=%s failed: %s", ts->name,
+                      e.msg);
+        floe_dbz_fields_free(&ts->fields);
+        ts->fields = old;
+        return 0;
+    }
+    int changed = !fields_equal(&old, &ts->fields);
+    floe_dbz_fields_free(&old);
+    if (changed) floe_log_info("ingest", "MariaDB definition changed table=%s", ts->name);
+    return changed;
+}
+
 /* Process one message; a bad-input error leaves positions untouched. */
 static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_err *err) {
     floe_dbz_event ev;
@@ -537,6 +573,8 @@ static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_er
         in->st.tombstones++;
         s = open_existing(in, topic, &ts, err);
     } else if (s == FLOE_OK) {
+        int reread = 0;
+    again:
         s = table_for_message(in, m, &ev, &ts, err);
         if (s == FLOE_OK) s = ensure_vals(in, ts->t->schema->ncols, err);
         in->arena.len = 0;
@@ -551,6 +589,7 @@ static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_er
                     break;
                 }
                 s = floe_dbz_decode_row(ev.after, &ts->fields, sc, "after", in->vals, &in->arena, err);
+                if (s == FLOE_OK && in->parse_only) break;
                 if (s == FLOE_OK)
                     s = floe_lsm_writer_put(ts->w, ev.op == 'u' ? FLOE_KIND_UPDATE_AFTER : FLOE_KIND_INSERT,
                                             in->vals, &in->arena, err);
@@ -565,12 +604,21 @@ static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_er
                 }
                 if (!row) s = floe_err_set(err, FLOE_ERR_BAD_INPUT, "delete without \"before\" or key");
                 else s = floe_dbz_decode_row(row, &ts->fields, sc, "before", in->vals, &in->arena, err);
-                if (s == FLOE_OK) s = floe_lsm_writer_put(ts->w, FLOE_KIND_DELETE, in->vals, &in->arena, err);
+                if (s == FLOE_OK && !in->parse_only)
+                    s = floe_lsm_writer_put(ts->w, FLOE_KIND_DELETE, in->vals, &in->arena, err);
                 json_decref(key);
                 break;
             }
             case 't': s = truncate_table(in, ts, err); break;
             default: s = floe_err_set(err, FLOE_ERR_BAD_INPUT, "unknown op %c", ev.op);
+            }
+            if (s == FLOE_ERR_BAD_INPUT && !reread && ev.op != 't' && !ev.value_schema &&
+                mariadb_changed(in, m, &ev, ts)) {
+                /* schemas off: the source table was altered (MODIFY to a wider
+                 * type) after its definition was read: once more with the new one */
+                reread = 1;
+                floe_err_clear(err);
+                goto again;
             }
             if (s == FLOE_OK) in->st.rows++;
         }
@@ -686,6 +734,7 @@ floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_e
     GET(floe_config_get_duration_ms(cfg, "stats.interval.ms", 10000, &in->stats_interval_ms, err));
     GET(floe_config_get_size(cfg, "buffer.size", 256ll << 20, &in->buffer, err));
     GET(floe_config_get_i64(cfg, "buckets", 1, &in->buckets, err));
+    GET(floe_config_get_bool(cfg, "benchmark.parse-only", 0, &in->parse_only, err));
 #undef GET
     if (s == FLOE_OK && (!in->warehouse[0] || !in->database[0]))
         s = floe_err_set(err, FLOE_ERR_INVALID, "config needs warehouse and database");
@@ -834,7 +883,7 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
             last_commit = now;
             pending = 0;
         }
-        if (in->iceberg_interval_ms > 0)
+        if (in->iceberg_interval_ms > 0 && !in->parse_only)
             for (size_t i = 0; i < in->ntables; i++)
                 if (now - in->tables[i]->last_iceberg_ms >= in->iceberg_interval_ms)
                     if ((s = iceberg_refresh(in, in->tables[i], err)) != FLOE_OK) break;
@@ -854,7 +903,7 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
         *err = e2;
         s = cs;
     }
-    if (s == FLOE_OK && until_caught_up)
+    if (s == FLOE_OK && until_caught_up && !in->parse_only)
         for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++) s = iceberg_refresh(in, in->tables[i], err);
     log_stats(in, now_ms());
     rd_kafka_consumer_close(in->rk);
