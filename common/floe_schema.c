@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "floe_schema.h"
+#include "floe_value.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -161,32 +162,11 @@ static int name_eq_nocase(const char *a, const char *b) {
     return *a == *b;
 }
 
-/* Short description of a JSON value for messages: `string "x"`, `number 3`. */
-static void describe_json(const json_t *j, char *out, size_t outsz) {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: snprintf(out, outsz, "an object"); break;
-    case JSON_ARRAY: snprintf(out, outsz, "an array"); break;
-    case JSON_STRING: {
-        const char *s = json_string_value(j);
-        size_t n = json_string_length(j);
-        snprintf(out, outsz, "string \"%.*s%s\"", (int)(n > 40 ? 40 : n), s,
-                 n > 40 ? "..." : "");
-        break;
-    }
-    case JSON_INTEGER:
-        snprintf(out, outsz, "number %" JSON_INTEGER_FORMAT, json_integer_value(j));
-        break;
-    case JSON_REAL: snprintf(out, outsz, "number %.17g", json_real_value(j)); break;
-    case JSON_TRUE: snprintf(out, outsz, "true"); break;
-    case JSON_FALSE: snprintf(out, outsz, "false"); break;
-    default: snprintf(out, outsz, "null"); break;
-    }
-}
 
 static floe_status wrong_json_type(floe_err *err, const char *path, const char *want,
                                    const json_t *j) {
     char found[96];
-    describe_json(j, found, sizeof found);
+    floe_json_describe(j, found, sizeof found);
     return floe_err_set(err, FLOE_ERR_INVALID, "%s: expected %s, found %s", path, want, found);
 }
 

@@ -436,15 +436,25 @@ static size_t fmt_double(double v, int is_float, char *out /* >= 40 */) {
 
 /* ---- JSON <-> values ------------------------------------------------------- */
 
-static void describe_json(const json_t *j, char *out, size_t outsz) {
+void floe_json_describe(const json_t *j, char *out, size_t outsz) {
+    if (!j) {
+        snprintf(out, outsz, "nothing");
+        return;
+    }
     switch (json_typeof(j)) {
     case JSON_OBJECT: snprintf(out, outsz, "an object"); break;
     case JSON_ARRAY: snprintf(out, outsz, "an array"); break;
     case JSON_STRING: {
         const char *s = json_string_value(j);
-        size_t n = json_string_length(j);
-        snprintf(out, outsz, "string \"%.*s%s\"", (int)(n > 40 ? 40 : n), s,
-                 n > 40 ? "..." : "");
+        size_t n = json_string_length(j), k = 0;
+        char tmp[48];
+        /* printable ASCII only; anything else as '?' */
+        for (; k < n && k < 40; k++) {
+            unsigned char c = (unsigned char)s[k];
+            tmp[k] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        }
+        tmp[k] = '\0';
+        snprintf(out, outsz, "string \"%s%s\"", tmp, n > 40 ? "..." : "");
         break;
     }
     case JSON_INTEGER:
@@ -462,10 +472,29 @@ static void describe_json(const json_t *j, char *out, size_t outsz) {
     }
 }
 
+floe_status floe_int_check_range(int64_t v, floe_type t, floe_err *err) {
+    int64_t lo = t.kind == FLOE_T_TINYINT    ? INT8_MIN
+                 : t.kind == FLOE_T_SMALLINT ? INT16_MIN
+                 : t.kind == FLOE_T_INT      ? INT32_MIN
+                                             : INT64_MIN;
+    int64_t hi = t.kind == FLOE_T_TINYINT    ? INT8_MAX
+                 : t.kind == FLOE_T_SMALLINT ? INT16_MAX
+                 : t.kind == FLOE_T_INT      ? INT32_MAX
+                                             : INT64_MAX;
+    if (v < lo || v > hi) {
+        char tn[48];
+        floe_type_format(t, tn, sizeof tn);
+        return floe_err_set(err, FLOE_ERR_BAD_INPUT,
+                            "value %" PRId64 " out of range for %s (%" PRId64 "..%" PRId64 ")", v,
+                            tn, lo, hi);
+    }
+    return FLOE_OK;
+}
+
 static floe_status mismatch(floe_err *err, floe_type t, const char *form, const json_t *j) {
     char tn[48], found[96];
     floe_type_format(t, tn, sizeof tn);
-    describe_json(j, found, sizeof found);
+    floe_json_describe(j, found, sizeof found);
     return floe_err_set(err, FLOE_ERR_BAD_INPUT, "expected %s (%s), found %s", tn, form, found);
 }
 
@@ -546,22 +575,7 @@ floe_status floe_value_from_json(const json_t *j, floe_type t, floe_value *out,
         if (!json_is_integer(j))
             return mismatch(err, t, "an integer without fraction or exponent", j);
         json_int_t v = json_integer_value(j);
-        json_int_t lo = t.kind == FLOE_T_TINYINT    ? INT8_MIN
-                        : t.kind == FLOE_T_SMALLINT ? INT16_MIN
-                        : t.kind == FLOE_T_INT      ? INT32_MIN
-                                                    : INT64_MIN;
-        json_int_t hi = t.kind == FLOE_T_TINYINT    ? INT8_MAX
-                        : t.kind == FLOE_T_SMALLINT ? INT16_MAX
-                        : t.kind == FLOE_T_INT      ? INT32_MAX
-                                                    : INT64_MAX;
-        if (v < lo || v > hi) {
-            char tn[48];
-            floe_type_format(t, tn, sizeof tn);
-            return floe_err_set(err, FLOE_ERR_BAD_INPUT,
-                                "value %" JSON_INTEGER_FORMAT " out of range for %s (%"
-                                JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT ")", v, tn, lo,
-                                hi);
-        }
+        FLOE_TRY(floe_int_check_range((int64_t)v, t, err));
         out->v.i64 = (int64_t)v;
         return FLOE_OK;
     }

@@ -76,6 +76,13 @@ floe_status floe_base64_encode(const uint8_t *p, size_t len, floe_buf *out, floe
 /* Returns 1 when p[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int floe_utf8_valid(const uint8_t *p, size_t len);
 
+/* Short description of a JSON value for error messages: `string "x"`,
+ * `number 3`, `an object`, `nothing` for NULL (printable ASCII only). */
+void floe_json_describe(const json_t *j, char *out, size_t outsz);
+/* FLOE_ERR_BAD_INPUT ("value 300 out of range for tinyint (-128..127)")
+ * when v does not fit the integer type t. */
+floe_status floe_int_check_range(int64_t v, floe_type t, floe_err *err);
+
 /* Compare two non-null values of one type: <0, 0, >0. Strings and binary
  * compare as unsigned bytes; doubles by IEEE total order with -0 < +0 and
  * NaN last. */

@@ -56,49 +56,10 @@ typedef unsigned __int128 u128;
 /* ---- small helpers --------------------------------------------------------- */
 
 /* "string \"abc\"", "number 12", "an object"... for messages. */
-static void describe(const json_t *j, char *out, size_t outsz) {
-    if (!j) {
-        snprintf(out, outsz, "nothing");
-        return;
-    }
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: snprintf(out, outsz, "an object"); break;
-    case JSON_ARRAY: snprintf(out, outsz, "an array"); break;
-    case JSON_STRING: {
-        const char *s = json_string_value(j);
-        size_t n = json_string_length(j), k = 0;
-        char tmp[48];
-        /* printable ASCII only; anything else as '?' */
-        for (; k < n && k < 40; k++) {
-            unsigned char c = (unsigned char)s[k];
-            tmp[k] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-        }
-        tmp[k] = '\0';
-        snprintf(out, outsz, "string \"%s%s\"", tmp, n > 40 ? "..." : "");
-        break;
-    }
-    case JSON_INTEGER:
-        snprintf(out, outsz, "number %" JSON_INTEGER_FORMAT, json_integer_value(j));
-        break;
-    case JSON_REAL: {
-        double x = json_real_value(j);
-        char num[40];
-        for (int p = 1; p <= 17; p++) { /* shortest text that reads back */
-            snprintf(num, sizeof num, "%.*g", p, x);
-            if (strtod(num, NULL) == x) break;
-        }
-        snprintf(out, outsz, "number %s", num);
-        break;
-    }
-    case JSON_TRUE: snprintf(out, outsz, "true"); break;
-    case JSON_FALSE: snprintf(out, outsz, "false"); break;
-    default: snprintf(out, outsz, "null"); break;
-    }
-}
 
 static floe_status expected(floe_err *err, const char *what, const json_t *j) {
     char found[96];
-    describe(j, found, sizeof found);
+    floe_json_describe(j, found, sizeof found);
     return floe_err_set(err, FLOE_ERR_BAD_INPUT, "expected %s, got %s", what, found);
 }
 
@@ -138,7 +99,7 @@ static floe_status wrong_target(floe_err *err, floe_dbz_enc e, floe_type t) {
 static floe_status ts_range(int64_t us, floe_err *err, const char *what, const json_t *j) {
     if (us >= MIN_US && us <= MAX_US) return FLOE_OK;
     char found[96];
-    describe(j, found, sizeof found);
+    floe_json_describe(j, found, sizeof found);
     return floe_err_set(err, FLOE_ERR_BAD_INPUT,
                         "%s %s is outside years 0001..9999", what, found);
 }
@@ -472,7 +433,7 @@ static floe_status int_to_us(const json_t *j, int unit, int64_t *us, floe_err *e
     } else {
         if (v % (-unit) != 0) {
             char found[96];
-            describe(j, found, sizeof found);
+            floe_json_describe(j, found, sizeof found);
             return floe_err_set(err, FLOE_ERR_BAD_INPUT,
                                 "%s nanoseconds has a sub-microsecond part; floe keeps "
                                 "microseconds (not rounded)", found);
@@ -483,21 +444,7 @@ static floe_status int_to_us(const json_t *j, int unit, int64_t *us, floe_err *e
 }
 
 static floe_status int_range(int64_t v, floe_type t, floe_value *out, floe_err *err) {
-    int64_t lo = t.kind == FLOE_T_TINYINT    ? INT8_MIN
-                 : t.kind == FLOE_T_SMALLINT ? INT16_MIN
-                 : t.kind == FLOE_T_INT      ? INT32_MIN
-                                             : INT64_MIN;
-    int64_t hi = t.kind == FLOE_T_TINYINT    ? INT8_MAX
-                 : t.kind == FLOE_T_SMALLINT ? INT16_MAX
-                 : t.kind == FLOE_T_INT      ? INT32_MAX
-                                             : INT64_MAX;
-    if (v < lo || v > hi) {
-        char tn[48];
-        floe_type_format(t, tn, sizeof tn);
-        return floe_err_set(err, FLOE_ERR_BAD_INPUT,
-                            "value %" PRId64 " out of range for %s (%" PRId64 "..%" PRId64 ")",
-                            v, tn, lo, hi);
-    }
+    FLOE_TRY(floe_int_check_range(v, t, err));
     out->v.i64 = v;
     return FLOE_OK;
 }
@@ -551,7 +498,7 @@ static floe_status decode_decimal_bytes(const json_t *j, floe_dbz_enc e, int sca
     size_t n = json_string_length(jv);
     if (n > 24) {
         char found[96];
-        describe(jv, found, sizeof found);
+        floe_json_describe(jv, found, sizeof found);
         return floe_err_set(err, FLOE_ERR_BAD_INPUT,
                             "decimal bytes %s are wider than 38 digits", found);
     }
@@ -560,7 +507,7 @@ static floe_status decode_decimal_bytes(const json_t *j, floe_dbz_enc e, int sca
     floe_status st = b64_decode(s, n, 0, b, &len, err);
     if (st != FLOE_OK) {
         char found[96];
-        describe(jv, found, sizeof found);
+        floe_json_describe(jv, found, sizeof found);
         floe_err_prefix(err, "expected base64 decimal bytes, got %s: ", found);
         return st;
     }
@@ -733,7 +680,7 @@ floe_status floe_dbz_parse(const char *value, size_t len, floe_dbz_event *ev, js
     const char *o = json_string_value(op);
     if (!o || json_string_length(op) != 1 || !strchr("cudrt", o[0])) {
         char found[96];
-        describe(op, found, sizeof found);
+        floe_json_describe(op, found, sizeof found);
         st = floe_err_set(err, FLOE_ERR_BAD_INPUT,
                           "op: expected one of \"c\", \"u\", \"d\", \"r\", \"t\", got %s", found);
         goto fail;
@@ -890,6 +837,8 @@ static floe_status map_field(const json_t *fj, const char *fname, const char *bi
     } base[] = {
         {"int8", FLOE_T_TINYINT},  {"int16", FLOE_T_SMALLINT}, {"int32", FLOE_T_INT},
         {"int64", FLOE_T_BIGINT},  {"float32", FLOE_T_FLOAT},  {"float64", FLOE_T_DOUBLE},
+        /* JsonConverter's names for Connect FLOAT32/FLOAT64 */
+        {"float", FLOE_T_FLOAT},   {"double", FLOE_T_DOUBLE},
         {"boolean", FLOE_T_BOOLEAN},
     };
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
