@@ -43,6 +43,7 @@ static void usage(FILE *f) {
             "  errors.policy=fail|dead-letter, errors.dead-letter.topic=TOPIC\n"
             "  stats.interval.ms=10s         progress log lines (rows/s, lag)\n"
             "  binary.handling.mode=bytes|hex|base64-url-safe, bigint.unsigned.handling.mode=long|precise\n"
+            "  decimal.handling.mode=precise|string|double (as the connector; schemas off)\n"
             "  mariadb.host/port/socket/user/password  table definitions when schemas are off\n");
 }
 

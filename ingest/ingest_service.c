@@ -671,12 +671,28 @@ typedef struct kconf_ctx {
     floe_err *err;
     int failed;
     const floe_config *cfg;
+    int consumer;
 } kconf_ctx;
+
+/* Consumer-only librdkafka properties a producer must not get. */
+static int consumer_only(const char *prop) {
+    static const char *const keys[] = {"group.id", "group.instance.id", "enable.auto.commit",
+                                       "auto.commit.interval.ms", "auto.offset.reset",
+                                       "enable.auto.offset.store", "session.timeout.ms",
+                                       "heartbeat.interval.ms", "max.poll.interval.ms",
+                                       "partition.assignment.strategy", "isolation.level",
+                                       "fetch.min.bytes", "fetch.max.bytes", "fetch.wait.max.ms",
+                                       "enable.partition.eof", "check.crcs"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(prop, keys[i])) return 1;
+    return 0;
+}
 
 static void kconf_visit(const char *key, const char *raw, void *ud) {
     (void)raw;
     kconf_ctx *k = ud;
     if (k->failed) return;
+    if (!k->consumer && consumer_only(key + 6)) return;
     char val[4096], errstr[512];
     if (floe_config_get_str(k->cfg, key, NULL, val, sizeof val, k->err) != FLOE_OK) {
         k->failed = 1;
@@ -691,7 +707,7 @@ static void kconf_visit(const char *key, const char *raw, void *ud) {
 static floe_status make_conf(const floe_config *cfg, rd_kafka_conf_t **out, int consumer,
                              floe_err *err) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    kconf_ctx k = {conf, err, 0, cfg};
+    kconf_ctx k = {conf, err, 0, cfg, consumer};
     char errstr[512];
     if (consumer) {
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr);
@@ -702,10 +718,6 @@ static floe_status make_conf(const floe_config *cfg, rd_kafka_conf_t **out, int 
         rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr);
     }
     floe_config_each(cfg, "kafka.", kconf_visit, &k);
-    if (!consumer) {
-        /* a producer takes no consumer settings */
-        rd_kafka_conf_set(conf, "group.id", "", errstr, sizeof errstr);
-    }
     if (k.failed) {
         rd_kafka_conf_destroy(conf);
         return err ? err->code : FLOE_ERR_INVALID;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int floe_mariadb_configured(const floe_config *c) {
     return floe_config_get_raw(c, "mariadb.host") || floe_config_get_raw(c, "mariadb.socket");
@@ -42,9 +43,14 @@ floe_status floe_mariadb_table_fields(const floe_config *c, const char *db, cons
     memset(fields, 0, sizeof *fields);
     *key = NULL;
     *nkey = 0;
-    char binmode[64], unsig[64];
+    char binmode[64], unsig[64], decmode[64];
     FLOE_TRY(floe_config_get_str(c, "binary.handling.mode", "bytes", binmode, sizeof binmode, err));
     FLOE_TRY(floe_config_get_str(c, "bigint.unsigned.handling.mode", "long", unsig, sizeof unsig, err));
+    FLOE_TRY(floe_config_get_str(c, "decimal.handling.mode", "precise", decmode, sizeof decmode, err));
+    if (strcmp(decmode, "precise") && strcmp(decmode, "string") && strcmp(decmode, "double"))
+        return floe_err_set(err, FLOE_ERR_INVALID,
+                            "config decimal.handling.mode must be precise, string or double, not %s",
+                            decmode);
     MYSQL *m = NULL;
     FLOE_TRY(connect_db(c, &m, err));
     char edb[512], etable[512], q[2048];
@@ -80,6 +86,11 @@ floe_status floe_mariadb_table_fields(const floe_config *c, const char *db, cons
         s = floe_dbz_field_from_mariadb(row[0], row[1], row[2], num_or(row[3]), num_or(row[4]),
                                         num_or(row[5]), row[6] && !strcmp(row[6], "YES"), binmode,
                                         !strcmp(unsig, "precise"), &fields->f[fields->n], err);
+        /* decimal.handling.mode=string|double: DECIMAL columns arrive as JSON
+         * strings or numbers, which the plain decoding reads into decimal(p,s) */
+        if (s == FLOE_OK && strcmp(decmode, "precise") && row[1] &&
+            (!strcasecmp(row[1], "decimal") || !strcasecmp(row[1], "numeric")))
+            fields->f[fields->n].enc = FLOE_DBZ_PLAIN;
         if (s == FLOE_OK) fields->n++;
     }
     mysql_free_result(res);

@@ -5,8 +5,9 @@
  *
  * Connection settings come from the config keys mariadb.host, mariadb.port,
  * mariadb.socket, mariadb.user, mariadb.password (use ${env:...} or
- * ${file:...}), plus the ingest keys binary.handling.mode and
- * bigint.unsigned.handling.mode (which must match the connector's).
+ * ${file:...}), plus the ingest keys binary.handling.mode,
+ * bigint.unsigned.handling.mode and decimal.handling.mode (which must match
+ * the connector's).
  * Errors: FLOE_ERR_EXTERNAL with MariaDB's message; FLOE_ERR_NOT_FOUND when
  * the table does not exist or has no primary key.
  * Thread-safety: one connection per call; reentrant.
