@@ -16,10 +16,11 @@ static int usage_compact(FILE *f) {
     fprintf(f,
             "usage: floe compact --warehouse DIR DB.TABLE [--full] [--trigger N]\n"
             "                    [--max-size-amp PCT] [--size-ratio PCT]\n"
-            "                    [--target-file-size SIZE]\n"
+            "                    [--target-file-size SIZE] [--threads N]\n"
             "\n"
             "Runs Paimon-style universal compaction over every bucket once and commits\n"
-            "a COMPACT snapshot (defaults: trigger 5 sorted runs, max size amplification\n"
+            "a COMPACT snapshot, merging up to N buckets in parallel (default 2)\n"
+            "(defaults: trigger 5 sorted runs, max size amplification\n"
             "200%%, size ratio 1%%, target file size 128MiB). --full merges every bucket\n"
             "into one run at the top level, dropping deleted keys. Safe while a writer\n"
             "is live: a compaction whose inputs a concurrent commit replaced is\n"
@@ -43,7 +44,7 @@ static int usage_expire(FILE *f) {
 typedef struct cargs {
     const char *warehouse, *table;
     int full, dry_run;
-    const char *trigger, *amp, *ratio, *target, *retain, *older, *safety;
+    const char *trigger, *amp, *ratio, *target, *retain, *older, *safety, *threads;
 } cargs;
 
 static int parse(const char *cmd, int argc, char **argv, cargs *a) {
@@ -59,6 +60,7 @@ static int parse(const char *cmd, int argc, char **argv, cargs *a) {
         else if (!strcmp(cmd, "compact") && !strcmp(s, "--max-size-amp")) slot = &a->amp;
         else if (!strcmp(cmd, "compact") && !strcmp(s, "--size-ratio")) slot = &a->ratio;
         else if (!strcmp(cmd, "compact") && !strcmp(s, "--target-file-size")) slot = &a->target;
+        else if (!strcmp(cmd, "compact") && !strcmp(s, "--threads")) slot = &a->threads;
         else if (!strcmp(cmd, "expire") && !strcmp(s, "--retain-snapshots")) slot = &a->retain;
         else if (!strcmp(cmd, "expire") && !strcmp(s, "--older-than")) slot = &a->older;
         else if (!strcmp(cmd, "expire") && !strcmp(s, "--safety-age")) slot = &a->safety;
@@ -119,6 +121,10 @@ int floe_cmd_compact(int argc, char **argv) {
         o.size_ratio_percent = (int)v;
     }
     floe_err e = {0};
+    if (a.threads) {
+        if ((rc = int_arg("compact", "--threads", a.threads, 1, 64, &v))) return rc;
+        o.threads = (int)v;
+    }
     if (a.target) {
         int64_t sz;
         if (floe_parse_size(a.target, &sz, &e) != FLOE_OK || sz < 1) {

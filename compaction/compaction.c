@@ -12,6 +12,8 @@
 #include "compaction.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ void floe_compact_opts_init(floe_compact_opts *o) {
     o->target_file_size = 128ull << 20;
     o->codec = FLOE_ORC_ZSTD;
     o->max_attempts = 10;
+    o->threads = 2;
 }
 
 typedef struct run {
@@ -192,16 +195,66 @@ static floe_status add_input(plan *p, size_t idx, floe_err *err) {
 }
 
 /* Plan and execute compaction of every bucket of `base`. */
+/* One bucket's merge, run on a worker thread. */
+typedef struct merge_job {
+    const floe_lsm_table *t;
+    const floe_compact_opts *o;
+    uint32_t bucket, out_level;
+    int drop;
+    floe_lsm_file *in;
+    size_t nin;
+    floe_lsm_file *outputs;
+    size_t noutputs;
+    uint64_t rows_read, rows_written;
+    floe_status st;
+    floe_err err;
+} merge_job;
+
+static void run_job(merge_job *jb) {
+    floe_lsm_merge *m = NULL;
+    jb->st = floe_lsm_merge_open(jb->t, jb->in, jb->nin, jb->drop ? FLOE_MERGE_DROP_DELETES : 0,
+                                 &m, &jb->err);
+    if (jb->st != FLOE_OK) return;
+    merge_src src = {m, 0};
+    jb->st = floe_lsm_write_run(jb->t, jb->o->codec, jb->bucket, jb->out_level, merge_next, &src,
+                                jb->o->target_file_size, &jb->outputs, &jb->noutputs, &jb->err);
+    jb->rows_read = floe_lsm_merge_rows_read(m);
+    jb->rows_written = src.rows;
+    floe_lsm_merge_close(m);
+}
+
+typedef struct job_pool {
+    merge_job *jobs;
+    size_t n;
+    atomic_size_t next;
+} job_pool;
+
+static void *pool_worker(void *arg) {
+    job_pool *pl = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&pl->next, 1);
+        if (k >= pl->n) return NULL;
+        run_job(&pl->jobs[k]);
+    }
+}
+
+/* Plan every bucket of `base` (sequentially), run the merges on up to
+ * o->threads threads (buckets are independent), then gather outputs in
+ * bucket order. */
 static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
                                 const floe_lsm_snapshot *base, plan *p, floe_compact_result *res,
                                 floe_err *err) {
     uint32_t max_level = (uint32_t)(o->levels - 1);
-    for (uint32_t b = 0; b < t->buckets; b++) {
+    merge_job *jobs = calloc(t->buckets ? t->buckets : 1, sizeof *jobs);
+    if (!jobs) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    size_t njobs = 0;
+    floe_status s = FLOE_OK;
+    for (uint32_t b = 0; b < t->buckets && s == FLOE_OK; b++) {
         bucket_runs br = {0};
-        floe_status s = build_runs(base->files, base->nfiles, b, &br, err);
+        s = build_runs(base->files, base->nfiles, b, &br, err);
         if (s != FLOE_OK) {
             runs_free(&br);
-            return s;
+            break;
         }
         if (br.n > res->max_runs_before) res->max_runs_before = (uint32_t)br.n;
         size_t count;
@@ -210,21 +263,20 @@ static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
             runs_free(&br);
             continue;
         }
-        /* inputs */
         size_t nin = 0;
-        floe_lsm_file *in = NULL;
         uint64_t deletes = 0;
         for (size_t r = 0; r < count; r++) nin += br.runs[r].nfiles;
-        in = calloc(nin, sizeof *in);
+        floe_lsm_file *in = calloc(nin, sizeof *in);
         if (!in) {
             runs_free(&br);
-            return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            break;
         }
         size_t at = 0;
         for (size_t r = 0; r < count && s == FLOE_OK; r++)
             for (size_t f = 0; f < br.runs[r].nfiles && s == FLOE_OK; f++) {
                 size_t idx = br.runs[r].files[f];
-                in[at++] = base->files[idx];
+                in[at++] = base->files[idx]; /* shallow: base owns the strings */
                 deletes += base->files[idx].delete_rows;
                 s = add_input(p, idx, err);
             }
@@ -235,8 +287,8 @@ static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
         int upgrade = nin == 1 && in[0].schema_id == t->schema_id &&
                       !(out_level == max_level && deletes > 0) && in[0].level != out_level;
         if (s == FLOE_OK && nin == 1 && in[0].level == out_level && !(drop && deletes > 0)) {
-            /* a single file already where it belongs */
-            p->ninputs--;
+            p->ninputs--; /* a single file already where it belongs */
+            free(in);
         } else if (s == FLOE_OK && upgrade) {
             floe_lsm_file nf;
             s = floe_lsm_file_copy(&nf, &in[0], err);
@@ -253,32 +305,57 @@ static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
                     res->units++;
                 }
             }
+            free(in);
         } else if (s == FLOE_OK) {
-            floe_lsm_merge *m = NULL;
-            s = floe_lsm_merge_open(t, in, nin, drop ? FLOE_MERGE_DROP_DELETES : 0, &m, err);
-            if (s == FLOE_OK) {
-                merge_src src = {m, 0};
-                size_t before = p->noutputs;
-                s = floe_lsm_write_run(t, o->codec, b, out_level, merge_next, &src,
-                                       o->target_file_size, &p->outputs, &p->noutputs, err);
-                res->rows_read += floe_lsm_merge_rows_read(m);
-                res->rows_written += src.rows;
-                floe_lsm_merge_close(m);
-                if (s == FLOE_OK) {
-                    for (size_t i = 0; i < nin; i++) res->bytes_read += in[i].size;
-                    for (size_t i = before; i < p->noutputs; i++)
-                        res->bytes_written += p->outputs[i].size;
-                    res->files_in += nin;
-                    res->files_out += p->noutputs - before;
-                    res->units++;
+            jobs[njobs++] = (merge_job){.t = t, .o = o, .bucket = b, .out_level = out_level,
+                                        .drop = drop, .in = in, .nin = nin};
+        } else {
+            free(in);
+        }
+        runs_free(&br);
+    }
+    if (s == FLOE_OK && njobs) {
+        job_pool pl = {jobs, njobs, 0};
+        int nthreads = o->threads > 1 ? o->threads : 1;
+        if ((size_t)nthreads > njobs) nthreads = (int)njobs;
+        pthread_t th[64];
+        int started = 0;
+        for (int k = 1; k < nthreads && k < 64; k++)
+            if (pthread_create(&th[started], NULL, pool_worker, &pl) == 0) started++;
+        pool_worker(&pl); /* the calling thread works too */
+        for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+    }
+    for (size_t k = 0; k < njobs; k++) {
+        merge_job *jb = &jobs[k];
+        if (s == FLOE_OK && jb->st != FLOE_OK) {
+            s = jb->st;
+            if (err) *err = jb->err;
+        }
+        if (s == FLOE_OK) {
+            floe_lsm_file *no = realloc(p->outputs, (p->noutputs + jb->noutputs + 1) * sizeof *no);
+            if (!no) {
+                s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+            } else {
+                p->outputs = no;
+                res->files_out += jb->noutputs;
+                for (size_t i = 0; i < jb->noutputs; i++) {
+                    p->outputs[p->noutputs++] = jb->outputs[i];
+                    res->bytes_written += jb->outputs[i].size;
                 }
+                jb->noutputs = 0; /* moved */
+                for (size_t i = 0; i < jb->nin; i++) res->bytes_read += jb->in[i].size;
+                res->rows_read += jb->rows_read;
+                res->rows_written += jb->rows_written;
+                res->files_in += jb->nin;
+                res->units++;
             }
         }
-        free(in);
-        runs_free(&br);
-        if (s != FLOE_OK) return s;
+        for (size_t i = 0; i < jb->noutputs; i++) floe_lsm_file_free(&jb->outputs[i]);
+        free(jb->outputs);
+        free(jb->in);
     }
-    return FLOE_OK;
+    free(jobs);
+    return s;
 }
 
 floe_status floe_compact_table(floe_lsm_table *t, const floe_compact_opts *opts,
@@ -304,6 +381,7 @@ floe_status floe_compact_table(floe_lsm_table *t, const floe_compact_opts *opts,
         r.attempts = (uint32_t)attempt;
         s = compact_once(t, &o, base, &p, &r, err);
         if (s != FLOE_OK || r.units == 0) {
+            r.max_runs_after = r.max_runs_before;
             *res = r;
             plan_free(&p);
             floe_lsm_snapshot_destroy(base);

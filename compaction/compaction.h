@@ -41,6 +41,7 @@ typedef struct floe_compact_opts {
     int full;                  /* merge every run of every bucket to the top level */
     floe_orc_codec codec;      /* default ZSTD */
     int max_attempts;          /* commit retries, default 10 */
+    int threads;               /* buckets merged in parallel, default 2 */
 } floe_compact_opts;
 
 void floe_compact_opts_init(floe_compact_opts *o);
