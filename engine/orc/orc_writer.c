@@ -450,15 +450,27 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
     if (v->is_null && !c->stripe_nulls) FLOE_TRY(present_activate(c, row, stride, err));
     if (c->stripe_nulls)
         FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
+    if (v->is_null) return floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err);
+    floe_type_kind k = c->type.kind;
+    if (k == FLOE_T_SMALLINT || k == FLOE_T_INT || k == FLOE_T_BIGINT || k == FLOE_T_DATE) {
+        /* the hot path, statistics inline (floe_orc_stats_add's integer case) */
+        floe_orc_stats *st = &c->st_rg;
+        int64_t x = v->v.i64;
+        if (st->count == 0 || x < st->imin) st->imin = x;
+        if (st->count == 0 || x > st->imax) st->imax = x;
+        if (st->sum_ok && __builtin_add_overflow(st->isum, x, &st->isum)) st->sum_ok = 0;
+        st->has_bounds = 1;
+        st->count++;
+        return floe_orc_rle2_enc_put(c->rle_data, x, &c->data, err);
+    }
     FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
-    if (v->is_null) return FLOE_OK;
-    switch (c->type.kind) {
-    case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
-    case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
+    switch (k) {
     case FLOE_T_SMALLINT:
     case FLOE_T_INT:
     case FLOE_T_BIGINT:
-    case FLOE_T_DATE: return floe_orc_rle2_enc_put(c->rle_data, v->v.i64, &c->data, err);
+    case FLOE_T_DATE: break; /* handled above */
+    case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
+    case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
     case FLOE_T_FLOAT: {
         float f = (float)v->v.f64;
         uint32_t u;
