@@ -242,6 +242,7 @@ public final class PaimonBench {
     static void usage() {
         System.err.println(String.join("\n",
             "usage: PaimonBench [options]            write the workload, print one JSON object",
+            "       PaimonBench ingest --bootstrap HOST:PORT --topic T [...]   (benchmarks/ingest; ingest --help)",
             "       PaimonBench --gen-only [--emit-ops FILE] [generator options]",
             "       PaimonBench --verify-only --dir DIR",
             "generator:  --seed N (42)  --ops N (1000000)  --update-ratio R (0.2)  --delete-ratio R (0)",
@@ -310,6 +311,20 @@ public final class PaimonBench {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         // "Could not find Hadoop configuration": expected, the warehouse is local
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.paimon.utils.HadoopUtils", "error");
+        if (argv.length > 0 && argv[0].equals("ingest")) {
+            // benchmarks/ingest: Debezium JSON from Kafka into a Paimon table (IngestBench)
+            int rc;
+            try {
+                rc = IngestBench.run(java.util.Arrays.copyOfRange(argv, 1, argv.length));
+            } catch (Exception e) {
+                System.err.println("PaimonBench ingest: failed: " + e);
+                e.printStackTrace();
+                rc = 1;
+            }
+            System.out.flush();
+            System.exit(rc);
+            return;
+        }
         Args a;
         try {
             a = parse(argv);
