@@ -578,13 +578,13 @@ int floe_cmd_inspect(int argc, char **argv) {
                 bytes += s->files[i].size;
             }
             json_array_append_new(
-                snaps, json_pack("{s:I, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:O}", "id",
+                snaps, json_pack("{s:I, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:O, s:O}", "id",
                                  (json_int_t)s->id, "kind", s->commit_kind, "time_millis",
                                  (json_int_t)s->time_ms, "commit_identifier",
                                  (json_int_t)s->commit_identifier, "schema_id", (int)s->schema_id,
                                  "files", (json_int_t)s->nfiles, "file_rows", (json_int_t)rows,
                                  "bytes", (json_int_t)bytes, "source_positions",
-                                 s->source_positions));
+                                 s->source_positions, "properties", s->properties));
             floe_lsm_snapshot_destroy(s);
         }
     }

@@ -409,11 +409,18 @@ floe_status floe_compact_table(floe_lsm_table *t, const floe_compact_opts *opts,
             tmpl.commit_identifier = base->commit_identifier;
             tmpl.next_sequence = base->next_sequence;
             tmpl.source_positions = base->source_positions;
-            json_t *props = json_pack("{s:I, s:I, s:I, s:I}", "compaction_bytes_read",
-                                      (json_int_t)r.bytes_read, "compaction_bytes_written",
-                                      (json_int_t)r.bytes_written, "compaction_files_in",
-                                      (json_int_t)r.files_in, "compaction_files_out",
-                                      (json_int_t)r.files_out);
+            struct timespec tn;
+            clock_gettime(CLOCK_MONOTONIC, &tn);
+            double secs = (double)(tn.tv_sec - t0.tv_sec) + (double)(tn.tv_nsec - t0.tv_nsec) / 1e9;
+            json_t *props = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:f}",
+                                      "compaction_bytes_read", (json_int_t)r.bytes_read,
+                                      "compaction_bytes_written", (json_int_t)r.bytes_written,
+                                      "compaction_files_in", (json_int_t)r.files_in,
+                                      "compaction_files_out", (json_int_t)r.files_out,
+                                      "compaction_rows_read", (json_int_t)r.rows_read,
+                                      "compaction_rows_written", (json_int_t)r.rows_written,
+                                      "sorted_runs_before", (int)r.max_runs_before,
+                                      "compaction_seconds", secs);
             tmpl.properties = props;
             int64_t new_id = 0;
             s = floe_lsm_table_commit(t, base->id, &tmpl, all, n, &new_id, err);
