@@ -175,7 +175,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("floe")
     ap.add_argument("--kills", type=int, default=50)
-    ap.add_argument("--lines", type=int, default=400000, help="stream length for the kills")
+    ap.add_argument("--lines", type=int, default=800000, help="stream length for the kills")
     ap.add_argument("--final-lines", type=int, default=20000,
                     help="lines for the final run (the stream is cut there)")
     ap.add_argument("--keys", type=int, default=20000)
@@ -220,7 +220,10 @@ def main():
             # a delay that keeps the stream from running out: aim at using
             # at most half of the remaining lines per remaining kill, on average
             budget = remaining / (a.kills - stats["kills"] + 1) if not final else remaining
-            dmax = 1.2 if rate is None else max(0.02, min(1.5, 2 * budget / rate))
+            # the run gets a window of about 1.5 budgets; the kill lands, by
+            # the measured rate, before the window is used up
+            feed_guess = min(remaining, max(2000, int(1.5 * budget)))
+            dmax = 0.3 if rate is None else max(0.02, min(1.5, 0.7 * feed_guess / rate))
             delay = rng.uniform(0, dmax)
             if final:
                 # the end of the stream: at most --final-lines more lines
@@ -231,7 +234,7 @@ def main():
                     f.truncate(offsets[end])
             # a run is fed at most a window of the stream: if it ends before
             # its kill it simply committed that window (not counted as a kill)
-            feed = remaining if final else min(remaining, max(2000, int(2 * budget)))
+            feed = remaining if final else feed_guess
             part = os.path.join(tmp, "part.jsonl")
             with open(stream, "rb") as src, open(part, "wb") as dst:
                 src.seek(offsets[consumed])
