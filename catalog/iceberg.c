@@ -161,6 +161,14 @@ floe_status floe_iceberg_load(const floe_lsm_table *t, int *version, json_t **me
     floe_buf_free(&b);
     FLOE_TRY(s);
     if (v == 0) return FLOE_OK;
+    /* The hint may lag: a committer that died between publishing
+     * v<N+1>.metadata.json and replacing the hint leaves it at N. Step
+     * forward while newer versions exist, as Iceberg's Hadoop tables do. */
+    for (;;) {
+        snprintf(path, sizeof path, "%s/v%d.metadata.json", dir, v + 1);
+        if (!floe_fs_exists(path)) break;
+        v++;
+    }
     snprintf(path, sizeof path, "%s/v%d.metadata.json", dir, v);
     s = floe_fs_read_all(path, META_MAX, &b, err);
     if (s == FLOE_ERR_NOT_FOUND) {
