@@ -714,7 +714,7 @@ static floe_status read_column(colr *c, floe_value *vals, size_t n,
                     return floe_err_set(err, FLOE_ERR_CORRUPT,
                                         "dictionary index %llu out of range (size %u)",
                                         (unsigned long long)id, c->dict_size);
-                v->v.bytes.ptr = c->dict.data + c->dict_off[id];
+                v->v.bytes.ptr = c->dict.data ? c->dict.data + c->dict_off[id] : (const uint8_t *)"";
                 v->v.bytes.len = c->dict_off[id + 1] - c->dict_off[id];
             } else {
                 uint64_t l = (uint64_t)tmp[j++];
@@ -722,7 +722,8 @@ static floe_status read_column(colr *c, floe_value *vals, size_t n,
                     return floe_err_set(err, FLOE_ERR_CORRUPT,
                                         "value length %llu passes the end of the DATA stream",
                                         (unsigned long long)l);
-                v->v.bytes.ptr = c->data.data + c->data_pos;
+                /* an empty DATA stream has no buffer: no offset on NULL */
+                v->v.bytes.ptr = c->data.data ? c->data.data + c->data_pos : (const uint8_t *)"";
                 v->v.bytes.len = (size_t)l;
                 c->data_pos += (size_t)l;
             }
