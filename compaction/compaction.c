@@ -6,7 +6,8 @@
  *     sorted runs, so every row left out is older than every input row.
  *  2. Outputs are complete and fsynced before the snapshot that lists them.
  *  3. Expiry deletes only files that no remaining snapshot lists and that
- *     are older than the safety age.
+ *     are older than the safety age, and keeps every snapshot from
+ *     keep_from_id on (the ones Iceberg metadata still lists).
  */
 #define _GNU_SOURCE
 #include "compaction.h"
@@ -107,6 +108,36 @@ static floe_status build_runs(const floe_lsm_file *files, size_t nfiles, uint32_
     return FLOE_OK;
 }
 
+/* The output level for merging the k newest runs: one below the next run
+ * left out. Output never goes to level 0: when the next run is at level 0
+ * or 1, the unit grows over the remaining level-0 runs and the first run
+ * above level 0, and the output takes that run's level (so level-0 files
+ * can always be merged, even when every level above is occupied). When the
+ * unit covers every run, the output is the top level. */
+static int unit_level(const bucket_runs *br, uint32_t max_level, size_t k, size_t *count,
+                      uint32_t *out_level) {
+    size_t n = br->n;
+    uint32_t out = 0;
+    if (k < n && br->runs[k].level > 1) out = br->runs[k].level - 1;
+    if (k < n && out == 0) {
+        while (k < n) {
+            uint32_t lv = br->runs[k++].level;
+            if (lv != 0) {
+                out = lv;
+                break;
+            }
+        }
+    }
+    if (k >= n) {
+        *count = n;
+        *out_level = max_level;
+        return 1;
+    }
+    *count = k;
+    *out_level = out;
+    return 1;
+}
+
 /* Pick runs[0..*count) and the output level; returns 0 when nothing to do. */
 static int pick(const floe_compact_opts *o, const bucket_runs *br, size_t *count,
                 uint32_t *out_level) {
@@ -143,18 +174,7 @@ static int pick(const floe_compact_opts *o, const bucket_runs *br, size_t *count
         if (k == 0) k = n - (size_t)o->trigger + 1;
     }
     if (k < 2) return 0;
-    /* level-0 runs go at least to level 1: extend over the rest of level 0 */
-    while (k < n && br->runs[k].level == 0) k++;
-    if (k >= n) {
-        *count = n;
-        *out_level = max_level;
-        return 1;
-    }
-    *count = k;
-    uint32_t next = br->runs[k].level;
-    *out_level = next > 1 ? next - 1 : 1;
-    if (*out_level >= next) return 0; /* no room below the next run: wait */
-    return 1;
+    return unit_level(br, max_level, k, count, out_level);
 }
 
 typedef struct merge_src {
@@ -598,7 +618,7 @@ floe_status floe_expire_table(floe_lsm_table *t, const floe_expire_opts *opts,
         }
         int old = sn->time_ms < now - o.older_than_ms;
         floe_lsm_snapshot_destroy(sn);
-        if (!old) break;
+        if (!old || (o.keep_from_id > 0 && id >= o.keep_from_id)) break;
         new_earliest = id + 1;
     }
     if (s != FLOE_OK) {
@@ -633,16 +653,17 @@ floe_status floe_expire_table(floe_lsm_table *t, const floe_expire_opts *opts,
         floe_lsm_snapshot_destroy(sn);
     }
     int64_t cutoff = now - o.safety_age_ms;
-    if (s == FLOE_OK)
+    int sweep = !o.keep_files;
+    if (s == FLOE_OK && sweep)
         s = sweep_dir(t, "manifest", &keep, 0, cutoff, o.dry_run, &res->manifests_removed,
                       &res->bytes_removed, err);
-    for (uint32_t b = 0; s == FLOE_OK && b < t->buckets; b++) {
+    for (uint32_t b = 0; s == FLOE_OK && sweep && b < t->buckets; b++) {
         char rel[64];
         snprintf(rel, sizeof rel, "bucket-%u", b);
         s = sweep_dir(t, rel, &keep, 0, cutoff, o.dry_run, &res->data_files_removed,
                       &res->bytes_removed, err);
     }
-    if (s == FLOE_OK) {
+    if (s == FLOE_OK && sweep) {
         uint64_t tmpf = 0, tmpb = 0;
         /* in snapshot/ and schema/ only abandoned temporary files go */
         s = sweep_dir(t, "snapshot", &keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);

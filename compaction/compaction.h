@@ -63,6 +63,10 @@ typedef struct floe_expire_opts {
     int64_t retain_snapshots;  /* keep at least the newest N, default 10 */
     int64_t older_than_ms;     /* only expire snapshots older than this, default 1 h */
     int64_t safety_age_ms;     /* never delete a file younger than this, default 1 h */
+    int64_t keep_from_id;      /* never expire snapshots with id >= this (0: no limit);
+                                * `floe expire` passes the oldest snapshot the Iceberg
+                                * metadata lists, so its data files stay */
+    int keep_files;            /* expire snapshots but delete no file */
     int dry_run;
 } floe_expire_opts;
 

@@ -39,7 +39,15 @@ static void *loop(void *arg) {
         floe_compact_result r;
         floe_err e = {0};
         floe_status s = floe_compact_table(c->t, &c->o, &r, &e);
-        if (s != FLOE_OK) floe_log_error("compact", "background compaction failed: %s", e.msg);
+        if (s == FLOE_ERR_CONFLICT) {
+            /* lost every race to other committers (a busy `floe compact`
+             * cron job): nothing is wrong with the table; the next round
+             * starts from the new latest snapshot */
+            floe_log_warn("compact", "background compaction round gave up: %s", e.msg);
+            s = FLOE_OK;
+        } else if (s != FLOE_OK) {
+            floe_log_error("compact", "background compaction failed: %s", e.msg);
+        }
         pthread_mutex_lock(&c->mu);
         if (s != FLOE_OK) {
             c->last_status = s;

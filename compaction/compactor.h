@@ -8,7 +8,9 @@
  * writer's next commit rebases onto it). Above the stop trigger (trigger +
  * 3) the call blocks until a round has finished, then returns so the writer
  * can re-read its base and check again: writes wait, they never fail or
- * drop. A compaction error is logged and reported by the next call.
+ * drop. A compaction error is logged and reported by the next call; a
+ * round that gives up after losing every commit race (FLOE_ERR_CONFLICT,
+ * e.g. to a `floe compact` cron job) is only logged as a warning.
  *
  * Ownership: the compactor opens its own handle on the table; start/stop
  * pair; stop(NULL) is a no-op; stop waits for a running round to finish.
