@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "avro_out.h"
 #include "floe_fs.h"
@@ -850,4 +852,185 @@ floe_status floe_iceberg_sync(const floe_lsm_table *t, uint32_t top_level,
     floe_lsm_snapshot_destroy(latest);
     json_decref(prev);
     return s;
+}
+
+/* ---- expiry ---- */
+
+/* The path a floe.manifest.b<B> summary value ends with (after six '|'). */
+static const char *summary_manifest_path(const char *v) {
+    for (int bars = 0; v && *v; v++)
+        if (*v == '|' && ++bars == 6) return v + 1;
+    return NULL;
+}
+
+/* Delete unreferenced manifest lists and manifests (*.avro) in mdir older
+ * than cutoff. keep: the remaining metadata (NULL keeps nothing). */
+static floe_status sweep_metadata(const char *mdir, const json_t *keep, int64_t cutoff_ms,
+                                  int dry, floe_iceberg_expire_result *res, floe_err *err) {
+    DIR *d = opendir(mdir);
+    if (!d) {
+        if (errno == ENOENT) return FLOE_OK;
+        return floe_err_set(err, FLOE_ERR_IO, "cannot list %s: %s", mdir, strerror(errno));
+    }
+    floe_status st = FLOE_OK;
+    struct dirent *e;
+    while (st == FLOE_OK && (e = readdir(d))) {
+        size_t nl = strlen(e->d_name);
+        if (e->d_name[0] == '.' || nl < 6 || strcmp(e->d_name + nl - 5, ".avro")) continue;
+        char path[4700];
+        snprintf(path, sizeof path, "%s/%s", mdir, e->d_name);
+        int used = 0;
+        size_t i;
+        json_t *sn;
+        json_array_foreach(json_object_get(keep, "snapshots"), i, sn) {
+            const char *ml = json_string_value(json_object_get(sn, "manifest-list"));
+            if (ml && !strcmp(ml, path)) used = 1;
+            const char *k;
+            json_t *v;
+            json_object_foreach(json_object_get(sn, "summary"), k, v) {
+                if (strncmp(k, "floe.manifest.b", 15)) continue;
+                const char *mp = summary_manifest_path(json_string_value(v));
+                if (mp && !strcmp(mp, path)) used = 1;
+            }
+            if (used) break;
+        }
+        if (used) continue;
+        struct stat sb;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+        if (mtime > cutoff_ms) continue;
+        if (!dry && unlink(path) != 0 && errno != ENOENT) {
+            st = floe_err_set(err, FLOE_ERR_IO, "cannot delete %s: %s", path, strerror(errno));
+            break;
+        }
+        res->files_removed++;
+        res->bytes_removed += (uint64_t)sb.st_size;
+        floe_log_debug("iceberg", "%s %s", dry ? "would delete" : "deleted", path);
+    }
+    closedir(d);
+    return st;
+}
+
+floe_status floe_iceberg_expire(const floe_lsm_table *t, const floe_iceberg_expire_opts *o,
+                                const floe_iceberg_committer *committer,
+                                floe_iceberg_expire_result *res, floe_err *err) {
+    memset(res, 0, sizeof *res);
+    if (!committer) committer = &floe_iceberg_fs_committer;
+    char location[PATH_MAX], mdir[4400];
+    if (!realpath(t->dir, location))
+        return floe_err_set(err, FLOE_ERR_IO, "cannot resolve %s: %s", t->dir, strerror(errno));
+    snprintf(mdir, sizeof mdir, "%s/metadata", location);
+    int64_t retain = o->retain_snapshots < 1 ? 1 : o->retain_snapshots;
+    floe_status st = FLOE_OK;
+    json_t *md = NULL;
+    for (int attempt = 0; attempt < 10; attempt++) {
+        int version;
+        json_t *prev = NULL;
+        FLOE_TRY(floe_iceberg_load(t, &version, &prev, err));
+        res->version = version;
+        if (!prev) return FLOE_OK; /* never synced */
+        json_t *snaps = json_object_get(prev, "snapshots");
+        json_t *cs = json_object_get(prev, "current-snapshot-id");
+        int64_t current = json_is_integer(cs) ? json_integer_value(cs) : -1;
+        size_t n = json_array_size(snaps);
+        int64_t now = floe_now_ms();
+        /* expire the oldest snapshots (by id) beyond the newest `retain`
+         * that are older than the age limit; never the current one */
+        int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+        if (!ids) {
+            json_decref(prev);
+            return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            ids[i] = json_integer_value(json_object_get(json_array_get(snaps, i), "snapshot-id"));
+        /* ascending id order is publication order; sort defensively */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+                int64_t x = ids[j];
+                ids[j] = ids[j - 1];
+                ids[j - 1] = x;
+            }
+        int64_t cut = INT64_MIN; /* snapshots with id <= cut go */
+        for (size_t i = 0; i + (size_t)retain < n; i++) {
+            json_t *sn = NULL;
+            size_t k;
+            json_t *x;
+            json_array_foreach(snaps, k, x) if (json_integer_value(json_object_get(x, "snapshot-id")) == ids[i]) sn = x;
+            int64_t ts = json_integer_value(json_object_get(sn, "timestamp-ms"));
+            if (ids[i] == current || ts >= now - o->older_than_ms) break;
+            cut = ids[i];
+        }
+        free(ids);
+        json_t *keep_snaps = json_array(), *keep_log = json_array();
+        size_t k;
+        json_t *x;
+        json_array_foreach(snaps, k, x) {
+            if (json_integer_value(json_object_get(x, "snapshot-id")) > cut)
+                json_array_append(keep_snaps, x);
+            else
+                res->snapshots_removed++;
+        }
+        json_array_foreach(json_object_get(prev, "snapshot-log"), k, x) {
+            if (json_integer_value(json_object_get(x, "snapshot-id")) > cut)
+                json_array_append(keep_log, x);
+        }
+        res->oldest_snapshot_id = 0;
+        json_array_foreach(keep_snaps, k, x) {
+            int64_t id = json_integer_value(json_object_get(x, "snapshot-id"));
+            if (!res->oldest_snapshot_id || id < res->oldest_snapshot_id) res->oldest_snapshot_id = id;
+        }
+        if (!res->snapshots_removed || o->dry_run) {
+            json_decref(keep_snaps);
+            json_decref(keep_log);
+            md = prev;
+            break;
+        }
+        md = json_deep_copy(prev);
+        json_object_set_new(md, "snapshots", keep_snaps);
+        json_object_set_new(md, "snapshot-log", keep_log);
+        json_t *meta_log = json_object_get(md, "metadata-log");
+        if (!json_is_array(meta_log)) json_object_set_new(md, "metadata-log", meta_log = json_array());
+        char pp[4500];
+        snprintf(pp, sizeof pp, "%s/v%d.metadata.json", mdir, version);
+        json_t *lu = json_object_get(prev, "last-updated-ms");
+        json_array_append_new(meta_log, json_pack("{s:s, s:I}", "metadata-file", pp, "timestamp-ms",
+                                                  (json_int_t)(json_is_integer(lu) ? json_integer_value(lu) : now)));
+        json_object_set_new(md, "last-updated-ms", json_integer(now));
+        json_decref(prev);
+        st = committer->commit(committer->ud, mdir, version + 1, md, err);
+        if (st == FLOE_OK) {
+            res->version = version + 1;
+            break;
+        }
+        json_decref(md);
+        md = NULL;
+        if (st != FLOE_ERR_CONFLICT) return st;
+        floe_err_clear(err);
+        res->snapshots_removed = 0; /* a sync won: start over from its version */
+    }
+    if (!md) return st != FLOE_OK ? st : floe_err_set(err, FLOE_ERR_CONFLICT,
+                                                      "Iceberg metadata of %s kept changing; "
+                                                      "expiry gave up", t->name);
+    /* Sweep only metadata floe wrote: a snapshot another engine committed
+     * lists manifests floe cannot see in its summary. */
+    int foreign = 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(md, "snapshots"), k, x) {
+        if (!json_object_get(json_object_get(x, "summary"), "floe.snapshot-id")) foreign = 1;
+    }
+    if (foreign)
+        floe_log_warn("iceberg", "table=%s: a snapshot was not written by floe; its manifests "
+                      "are unknown, so no manifest file is deleted", t->name);
+    else
+        st = sweep_metadata(mdir, md, floe_now_ms() - o->safety_age_ms, o->dry_run, res, err);
+    json_decref(md);
+    if (st == FLOE_OK)
+        floe_log_info("iceberg",
+                      "expired table=%s snapshots_removed=%u files_removed=%u bytes_removed=%llu "
+                      "version=%d oldest_snapshot=%lld%s",
+                      t->name, res->snapshots_removed, res->files_removed,
+                      (unsigned long long)res->bytes_removed, res->version,
+                      (long long)res->oldest_snapshot_id, o->dry_run ? " dry_run=true" : "");
+    return st;
 }

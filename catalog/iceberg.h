@@ -68,6 +68,33 @@ floe_status floe_iceberg_sync(const floe_lsm_table *t, uint32_t top_level,
 floe_status floe_iceberg_load(const floe_lsm_table *t, int *version, json_t **metadata,
                               floe_err *err);
 
+/* Expiry of Iceberg snapshots, for `floe expire`. The oldest snapshots
+ * beyond the newest retain_snapshots that are also older than
+ * older_than_ms leave the metadata (a new version without them; the
+ * current snapshot always stays). Then manifest lists and manifests in
+ * metadata/ that no remaining snapshot uses, and that are older than
+ * safety_age_ms (a sync still writing its manifests is younger), are
+ * deleted; this also removes those of syncs that died before their
+ * commit. Metadata JSON files are kept. Data files are never touched
+ * here: res->oldest_snapshot_id tells floe_expire_table which floe
+ * snapshots (same ids) must stay, and with them every data file the
+ * Iceberg metadata lists. Losing the commit race to a sync retries. */
+typedef struct floe_iceberg_expire_opts {
+    int64_t retain_snapshots, older_than_ms, safety_age_ms;
+    int dry_run;
+} floe_iceberg_expire_opts;
+
+typedef struct floe_iceberg_expire_result {
+    uint32_t snapshots_removed, files_removed;
+    uint64_t bytes_removed;
+    int version;                /* metadata version after the call (0: none) */
+    int64_t oldest_snapshot_id; /* oldest snapshot still listed, 0 when none */
+} floe_iceberg_expire_result;
+
+floe_status floe_iceberg_expire(const floe_lsm_table *t, const floe_iceberg_expire_opts *o,
+                                const floe_iceberg_committer *committer,
+                                floe_iceberg_expire_result *res, floe_err *err);
+
 /* Iceberg type string of a floe type ("long", "decimal(10, 2)"...). */
 void floe_iceberg_type(floe_type t, char *out, size_t outsz);
 

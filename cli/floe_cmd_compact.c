@@ -10,6 +10,7 @@
 #include "compaction.h"
 #include "floe_cli.h"
 #include "floe_config.h"
+#include "floe_log.h"
 #include "iceberg.h"
 
 static int usage_compact(FILE *f) {
@@ -37,7 +38,14 @@ static int usage_expire(FILE *f) {
             "Removes snapshots beyond the newest N (default 10) that are also older\n"
             "than DURATION (default 1h), then deletes data files and manifests that no\n"
             "remaining snapshot lists and that are older than the safety age (default\n"
-            "1h, so a running writer's or reader's files are never touched).\n");
+            "1h, so a running writer's or reader's files are never touched).\n"
+            "\n"
+            "The Iceberg metadata (if the table has any) is expired first by the same\n"
+            "rules (a new metadata version without the old snapshots; the current one\n"
+            "always stays; unused manifest lists and manifests older than the safety\n"
+            "age are deleted). Every floe snapshot from the oldest one the Iceberg\n"
+            "metadata still lists is kept, and with it every data file an Iceberg\n"
+            "reader can still be sent to. Prints a JSON summary.\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -196,17 +204,38 @@ int floe_cmd_expire(int argc, char **argv) {
         fprintf(stderr, "floe expire: %s\n", e.msg);
         return 1;
     }
-    floe_expire_result r;
-    floe_status s = floe_expire_table(t, &o, &r, &e);
+    /* Iceberg first: what its metadata still lists bounds the floe expiry */
+    floe_iceberg_expire_opts io = {o.retain_snapshots, o.older_than_ms, o.safety_age_ms, o.dry_run};
+    floe_iceberg_expire_result ir;
+    floe_status s = floe_iceberg_expire(t, &io, NULL, &ir, &e);
+    if (s == FLOE_OK && ir.oldest_snapshot_id > 0) {
+        int64_t earliest = 0;
+        s = floe_lsm_table_earliest_id(t, &earliest, &e);
+        o.keep_from_id = ir.oldest_snapshot_id;
+        if (s == FLOE_OK && earliest > ir.oldest_snapshot_id) {
+            /* the floe snapshot is gone (expired by an older floe), so the
+             * files Iceberg lists for it are not known here: delete none */
+            floe_log_warn("expire",
+                          "table=%s: Iceberg snapshot %lld has no floe snapshot left; no data "
+                          "file is deleted until Iceberg expiry removes it",
+                          t->name, (long long)ir.oldest_snapshot_id);
+            o.keep_files = 1;
+        }
+    }
+    floe_expire_result r = {0};
+    if (s == FLOE_OK) s = floe_expire_table(t, &o, &r, &e);
     floe_lsm_table_destroy(t);
     if (s != FLOE_OK) {
         fprintf(stderr, "floe expire: %s\n", e.msg);
         return 1;
     }
     printf("{\"snapshots_removed\":%llu,\"data_files_removed\":%llu,\"manifests_removed\":%llu,"
-           "\"bytes_removed\":%llu,\"dry_run\":%s}\n",
+           "\"bytes_removed\":%llu,\"iceberg_snapshots_removed\":%u,"
+           "\"iceberg_files_removed\":%u,\"iceberg_bytes_removed\":%llu,"
+           "\"iceberg_oldest_snapshot\":%lld,\"dry_run\":%s}\n",
            (unsigned long long)r.snapshots_removed, (unsigned long long)r.data_files_removed,
            (unsigned long long)r.manifests_removed, (unsigned long long)r.bytes_removed,
-           a.dry_run ? "true" : "false");
+           ir.snapshots_removed, ir.files_removed, (unsigned long long)ir.bytes_removed,
+           (long long)ir.oldest_snapshot_id, a.dry_run ? "true" : "false");
     return 0;
 }

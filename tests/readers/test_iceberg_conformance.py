@@ -1028,3 +1028,94 @@ def test_broken_metadata_is_never_overwritten(tmp_path, damage):
     assert listing(t.meta_dir) == before, "metadata changed"
     # the floe table itself is fine
     assert t.floe_rows() == t.sort(t.rows())
+
+
+# ---------------------------------------------------------------- 5. expiry
+
+
+def iceberg_files(md):
+    """Every manifest list, manifest and data file the metadata lists."""
+    out = set()
+    for s in md["snapshots"]:
+        out.add(s["manifest-list"])
+        for m in avro(s["manifest-list"])[1]:
+            out.add(m["manifest_path"])
+            for e in avro(m["manifest_path"])[1]:
+                out.add(e["data_file"]["file_path"])
+    return out
+
+
+def test_expire_respects_iceberg(tmp_path):
+    """`floe expire` after the table moved on past the current Iceberg
+    snapshot (more writes and a plain compaction that rewrote its files, so
+    no newer snapshot is fully compacted): the Iceberg metadata is expired
+    to its newest snapshots, and every file it still lists survives, so
+    pyiceberg, Iceberg Java and time travel still read it; then a full
+    compaction and a second expiry free the rest."""
+    cols = [{"name": "id", "type": "bigint", "nullable": False}, {"name": "v", "type": "string"}]
+    t = Table(tmp_path / "wh", "exp.t", cols, ["id"], 2)
+    rng = random.Random(77)
+    iceberg_states = {}
+    for r in range(4):
+        t.write([{"op": "c", "after": {"id": rng.randrange(3000), "v": f"r{r}-{i}"}} for i in range(800)],
+                commit_every=200, buffer="16KiB", compaction="off")
+        t.compact(full=True)
+        iceberg_states[t.known] = dict(t.model)
+    current = t.known
+    # the table moves on: new level-0 runs, and a compaction that merges
+    # every run (so the current Iceberg snapshot's files leave the floe table)
+    t.write([{"op": "u", "after": {"id": k, "v": "late"}} for k in range(0, 3000, 7)],
+            commit_every=100, buffer="8KiB", compaction="off")
+    out = json.loads(floe("compact", "--warehouse", t.wh, t.name, "--size-ratio", "10000",
+                          "--trigger", "1").stdout)
+    t._record({})
+    assert out["snapshot"] == t.known, out
+    md_before = json.loads(t.metadata().read_text())
+    assert [s["snapshot-id"] for s in md_before["snapshots"]] == sorted(iceberg_states)
+    assert md_before["current-snapshot-id"] == current
+    ins = json.loads(floe("inspect", "--warehouse", t.wh, t.name).stdout)
+    live = {f["path"] for b in ins["latest"] for f in b["files"]}
+    cur_files = {e["data_file"]["file_path"] for m in avro(md_before["snapshots"][-1]["manifest-list"])[1]
+                 for e in avro(m["manifest_path"])[1]}
+    assert live and not any(p.endswith(tuple("/" + f for f in live)) for p in cur_files), \
+        "the plain compaction did not replace the Iceberg snapshot's files"
+
+    res = json.loads(floe("expire", "--warehouse", t.wh, t.name, "--retain-snapshots", "2",
+                          "--older-than", "0s", "--safety-age", "0s").stdout)
+    md = json.loads(t.metadata().read_text())
+    ids = [s["snapshot-id"] for s in md["snapshots"]]
+    assert ids == sorted(iceberg_states)[-2:], ids
+    assert md["current-snapshot-id"] == current
+    assert res["iceberg_snapshots_removed"] == 2 and res["iceberg_oldest_snapshot"] == ids[0], res
+    assert res["snapshots_removed"] > 0 and res["data_files_removed"] > 0, res
+    assert [e["snapshot-id"] for e in md["snapshot-log"]] == ids
+    for p in iceberg_files(md):
+        assert os.path.exists(p), f"{p} is listed by the Iceberg metadata but was deleted"
+    # the expired snapshots' manifest lists are gone
+    for s in md_before["snapshots"]:
+        if s["snapshot-id"] not in ids:
+            assert not os.path.exists(s["manifest-list"])
+    # every floe snapshot from the oldest Iceberg one on is still there
+    ins = json.loads(floe("inspect", "--warehouse", t.wh, t.name).stdout)
+    floe_ids = sorted(s["id"] for s in ins["snapshots"])
+    assert floe_ids[0] == ids[0] and floe_ids[-1] == t.known, floe_ids
+    # real readers: the current snapshot and time travel to the other
+    meta = t.metadata()
+    for sid in ids:
+        expect = t.sort(t.rows(iceberg_states[sid]))
+        assert t.sort(canon_rows(py_scan(meta, snapshot=sid), t.cols_by_name())) == expect, sid
+    assert t.sort(canon_rows(json_lines(java("iceberg-read", meta)), t.cols_by_name())) == \
+        t.sort(t.rows(iceberg_states[current]))
+
+    # a full compaction publishes the latest state; expiry to one snapshot
+    # then leaves exactly its files
+    t.compact(full=True)
+    res = json.loads(floe("expire", "--warehouse", t.wh, t.name, "--retain-snapshots", "1",
+                          "--older-than", "0s", "--safety-age", "0s").stdout)
+    md = json.loads(t.metadata().read_text())
+    assert [s["snapshot-id"] for s in md["snapshots"]] == [t.known], res
+    listed = iceberg_files(md)
+    on_disk = {str(p.resolve()) for p in t.dir.rglob("*.orc")} | \
+              {str(p.resolve()) for p in t.meta_dir.glob("*.avro")}
+    assert on_disk == {str(Path(p).resolve()) for p in listed}, (on_disk ^ set(listed))
+    assert t.sort(canon_rows(py_scan(t.metadata()), t.cols_by_name())) == t.sort(t.rows())
