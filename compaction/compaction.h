@@ -8,8 +8,10 @@
  * 200%, size ratio 1, levels trigger+1, target file size 128 MiB): full
  * compaction on size amplification, else a prefix of runs by size ratio,
  * else the oldest runs beyond the trigger; outputs go to the level below
- * the next untouched run (never level 0), or to the top level when every
- * run is merged. A unit of one file with nothing to merge is upgraded to
+ * the next untouched run, or to the top level when every run is merged.
+ * Output never goes to level 0: when the level below the next run would be
+ * 0, the unit takes in the remaining level-0 runs and the first run above
+ * them and writes at that run's level (so level 0 can always drain). A unit of one file with nothing to merge is upgraded to
  * its output level without rewriting. -D rows are dropped only when the
  * output is the top non-empty level.
  *
