@@ -538,11 +538,57 @@ out:
 
 /* ---- inspect ---- */
 
+static int cmp_str_ptr(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Paths of a snapshot's files, sorted (pointers into s). */
+static const char **sorted_paths(const floe_lsm_snapshot *s) {
+    const char **p = malloc((s->nfiles ? s->nfiles : 1) * sizeof *p);
+    if (!p) return NULL;
+    for (size_t i = 0; i < s->nfiles; i++) p[i] = s->files[i].path;
+    qsort(p, s->nfiles, sizeof *p, cmp_str_ptr);
+    return p;
+}
+
+/* Compaction figures over the retained snapshots: bytes the writers
+ * flushed (files an APPEND snapshot added), what compaction read and wrote
+ * (the COMPACT snapshots' properties), and write amplification = (flushed
+ * + compaction written) / flushed. */
+typedef struct wa_sum {
+    uint64_t flushed, comp_read, comp_written, compactions;
+    double comp_seconds;
+    int max_runs;
+} wa_sum;
+
+static void wa_add(wa_sum *w, const floe_lsm_snapshot *prev, const char **prev_paths,
+                   const floe_lsm_snapshot *s) {
+    if (!strcmp(s->commit_kind, "COMPACT")) {
+        json_t *p = s->properties;
+        w->comp_read += (uint64_t)json_integer_value(json_object_get(p, "compaction_bytes_read"));
+        w->comp_written += (uint64_t)json_integer_value(json_object_get(p, "compaction_bytes_written"));
+        w->comp_seconds += json_number_value(json_object_get(p, "compaction_seconds"));
+        int runs = (int)json_integer_value(json_object_get(p, "sorted_runs_before"));
+        if (runs > w->max_runs) w->max_runs = runs;
+        w->compactions++;
+        return;
+    }
+    for (size_t i = 0; i < s->nfiles; i++) {
+        const char *path = s->files[i].path;
+        if (prev && bsearch(&path, prev_paths, prev->nfiles, sizeof *prev_paths, cmp_str_ptr)) continue;
+        w->flushed += s->files[i].size;
+    }
+}
+
 int floe_cmd_inspect(int argc, char **argv) {
     if (floe_cli_wants_help(argc, argv)) {
         printf("usage: floe inspect --warehouse DIR DB.TABLE\n\n"
-               "Prints the table as JSON: schema, buckets, snapshots, and the latest\n"
-               "snapshot's files per bucket and level with sizes.\n");
+               "Prints the table as JSON: schema, buckets, snapshots (COMPACT ones with\n"
+               "their compaction figures), the latest snapshot's files per bucket and\n"
+               "level with sizes, and \"compaction\": over the retained snapshots, bytes\n"
+               "flushed by writers, bytes compaction read and wrote, write amplification\n"
+               "((flushed + compaction written) / flushed), compaction seconds and sorted\n"
+               "runs per bucket (the most any compaction started from, and now).\n");
         return 0;
     }
     targs a;
@@ -568,10 +614,15 @@ int floe_cmd_inspect(int argc, char **argv) {
     int64_t earliest = 0;
     floe_lsm_table_earliest_id(t, &earliest, &e);
     json_t *snaps = json_array();
+    wa_sum wa = {0};
+    floe_lsm_snapshot *prev = NULL;
+    const char **prev_paths = NULL;
     if (latest) {
         for (int64_t id = earliest > 0 ? earliest : 1; id <= latest->id; id++) {
             floe_lsm_snapshot *s = NULL;
             if (floe_lsm_table_snapshot(t, id, &s, &e) != FLOE_OK) continue;
+            /* the earliest retained snapshot's files have no known origin */
+            if (prev) wa_add(&wa, prev, prev_paths, s);
             uint64_t rows = 0, bytes = 0;
             for (size_t i = 0; i < s->nfiles; i++) {
                 rows += s->files[i].rows;
@@ -585,10 +636,31 @@ int floe_cmd_inspect(int argc, char **argv) {
                                  "files", (json_int_t)s->nfiles, "file_rows", (json_int_t)rows,
                                  "bytes", (json_int_t)bytes, "source_positions",
                                  s->source_positions, "properties", s->properties));
-            floe_lsm_snapshot_destroy(s);
+            floe_lsm_snapshot_destroy(prev);
+            free(prev_paths);
+            prev = s;
+            prev_paths = sorted_paths(s);
+            if (!prev_paths) {
+                floe_lsm_snapshot_destroy(prev);
+                prev = NULL;
+            }
         }
     }
+    floe_lsm_snapshot_destroy(prev);
+    free(prev_paths);
     json_object_set_new(root, "snapshots", snaps);
+    json_object_set_new(
+        root, "compaction",
+        json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:i, s:I}", "bytes_flushed",
+                  (json_int_t)wa.flushed, "compaction_bytes_read", (json_int_t)wa.comp_read,
+                  "compaction_bytes_written", (json_int_t)wa.comp_written, "compactions",
+                  (json_int_t)wa.compactions, "compaction_seconds", wa.comp_seconds,
+                  "write_amplification",
+                  wa.flushed ? (double)(wa.flushed + wa.comp_written) / (double)wa.flushed : 0.0,
+                  "max_sorted_runs_before_compaction", wa.max_runs, "max_sorted_runs_now",
+                  (json_int_t)(latest ? floe_lsm_max_sorted_runs(latest->files, latest->nfiles,
+                                                                 t->buckets)
+                                      : 0)));
     json_t *buckets = json_array();
     for (uint32_t b = 0; latest && b < t->buckets; b++) {
         json_t *files = json_array();
