@@ -38,6 +38,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "dbz_decode.h"
+#include "dbz_internal.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -48,10 +49,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef unsigned __int128 u128;
 
-#define US_PER_SEC INT64_C(1000000)
-#define US_PER_DAY INT64_C(86400000000)
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -90,11 +88,6 @@ static floe_status wrong_target(floe_err *err, floe_dbz_enc e, floe_type t) {
                         enc_name(e), tn);
 }
 
-/* Days of 0001-01-01 and 9999-12-31 (floe's date and timestamp range). */
-#define MIN_DAYS INT64_C(-719162)
-#define MAX_DAYS INT64_C(2932896)
-#define MIN_US (MIN_DAYS * US_PER_DAY)
-#define MAX_US ((MAX_DAYS + 1) * US_PER_DAY - 1)
 
 static floe_status ts_range(int64_t us, floe_err *err, const char *what, const json_t *j) {
     if (us >= MIN_US && us <= MAX_US) return FLOE_OK;
@@ -133,7 +126,7 @@ static int b64v(unsigned char c, int url) {
 /* Decode base64 (url: the URL-safe alphabet, padding optional; else the
  * standard alphabet, padding required) into out, which has room for
  * n / 4 * 3 + 3 bytes. */
-static floe_status b64_decode(const char *s, size_t n, int url, uint8_t *out, size_t *outlen,
+floe_status floe__dbz_b64_decode(const char *s, size_t n, int url, uint8_t *out, size_t *outlen,
                               floe_err *err) {
     const char *name = url ? "base64url" : "base64";
     size_t data = n;
@@ -201,10 +194,10 @@ static floe_status hex_decode(const char *s, size_t n, uint8_t *out, size_t *out
     return FLOE_OK;
 }
 
-static floe_status bytes_decode(floe_dbz_enc e, const char *s, size_t n, uint8_t *out,
+floe_status floe__dbz_bytes_decode(floe_dbz_enc e, const char *s, size_t n, uint8_t *out,
                                 size_t *outlen, floe_err *err) {
     if (e == FLOE_DBZ_BYTES_HEX) return hex_decode(s, n, out, outlen, err);
-    return b64_decode(s, n, e == FLOE_DBZ_BYTES_BASE64URL, out, outlen, err);
+    return floe__dbz_b64_decode(s, n, e == FLOE_DBZ_BYTES_BASE64URL, out, outlen, err);
 }
 
 /* ---- decimals -------------------------------------------------------------- */
@@ -229,7 +222,7 @@ static void dec_text(int neg, u128 mag, int64_t es, char *out /* >= 96 */) {
 
 /* Store sign/magnitude at scale es as a value of decimal type t, without
  * rounding. */
-static floe_status dec_store(int neg, u128 mag, int64_t es, floe_type t, floe_value *out,
+floe_status floe__dbz_dec_store(int neg, u128 mag, int64_t es, floe_type t, floe_value *out,
                              floe_err *err) {
     char tn[48], txt[96];
     int64_t d = (int64_t)t.scale - es;
@@ -259,7 +252,7 @@ range:
 
 /* Big-endian two's complement bytes (BigInteger.toByteArray) into
  * sign/magnitude. */
-static floe_status dec_from_bytes(const uint8_t *b, size_t n, int *neg, u128 *mag,
+floe_status floe__dbz_dec_from_bytes(const uint8_t *b, size_t n, int *neg, u128 *mag,
                                   floe_err *err) {
     if (n == 0)
         return floe_err_set(err, FLOE_ERR_BAD_INPUT, "decimal has no bytes (empty value)");
@@ -287,10 +280,14 @@ static floe_status dec_from_number(const json_t *j, floe_type t, floe_value *out
     if (json_is_integer(j)) {
         json_int_t v = json_integer_value(j);
         u128 mag = v < 0 ? (u128)(-(v + 1)) + 1 : (u128)v;
-        return dec_store(v < 0, mag, 0, t, out, err);
+        return floe__dbz_dec_store(v < 0, mag, 0, t, out, err);
     }
     double x = json_real_value(j);
     if (!isfinite(x)) return expected(err, "a finite number", j);
+    return floe__dbz_dec_from_double(x, t, out, err);
+}
+
+floe_status floe__dbz_dec_from_double(double x, floe_type t, floe_value *out, floe_err *err) {
     char buf[48];
     int p = 1;
     for (; p <= 17; p++) {
@@ -317,7 +314,7 @@ static floe_status dec_from_number(const json_t *j, floe_type t, floe_value *out
             nd++;
         }
     long ex = *s == 'e' ? strtol(s + 1, NULL, 10) : 0;
-    return dec_store(neg, mag, (int64_t)(nd - 1) - ex, t, out, err);
+    return floe__dbz_dec_store(neg, mag, (int64_t)(nd - 1) - ex, t, out, err);
 }
 
 /* ---- temporal -------------------------------------------------------------- */
@@ -336,7 +333,7 @@ static int digs(const char *s, size_t n, size_t at, int k, unsigned *out) {
 
 /* ISO-8601 "YYYY-MM-DDTHH:MM[:SS[.fffffffff]][Z|+HH:MM[:SS]|+HHMM|+HH]" (no
  * offset: UTC) into UTC microseconds. */
-static floe_status parse_iso_ts(const char *s, size_t n, int64_t *micros, floe_err *err) {
+floe_status floe__dbz_parse_iso_ts(const char *s, size_t n, int64_t *micros, floe_err *err) {
     char shown[80];
     size_t k = 0;
     for (; k < n && k < 64; k++) {
@@ -461,7 +458,7 @@ static floe_status decode_bytes(const json_t *j, floe_dbz_enc e, floe_type_kind 
     if (t.kind != FLOE_T_BINARY && t.kind != FLOE_T_STRING) return wrong_target(err, e, t);
     FLOE_TRY(arena_begin(arena, n + 3, err)); /* decoded bytes never outnumber the text */
     size_t off = arena->len, len = 0;
-    floe_status st = bytes_decode(e, s, n, arena->data + off, &len, err);
+    floe_status st = floe__dbz_bytes_decode(e, s, n, arena->data + off, &len, err);
     if (st != FLOE_OK) return st;
     if (t.kind == FLOE_T_STRING && !floe_utf8_valid(arena->data + off, len))
         return floe_err_set(err, FLOE_ERR_BAD_INPUT,
@@ -504,7 +501,7 @@ static floe_status decode_decimal_bytes(const json_t *j, floe_dbz_enc e, int sca
     }
     uint8_t b[24];
     size_t len = 0;
-    floe_status st = b64_decode(s, n, 0, b, &len, err);
+    floe_status st = floe__dbz_b64_decode(s, n, 0, b, &len, err);
     if (st != FLOE_OK) {
         char found[96];
         floe_json_describe(jv, found, sizeof found);
@@ -513,8 +510,8 @@ static floe_status decode_decimal_bytes(const json_t *j, floe_dbz_enc e, int sca
     }
     int neg = 0;
     u128 mag = 0;
-    FLOE_TRY(dec_from_bytes(b, len, &neg, &mag, err));
-    return dec_store(neg, mag, es, t, out, err);
+    FLOE_TRY(floe__dbz_dec_from_bytes(b, len, &neg, &mag, err));
+    return floe__dbz_dec_store(neg, mag, es, t, out, err);
 }
 
 static floe_status decode_plain(const json_t *j, floe_type t, floe_value *out, floe_buf *arena,
@@ -523,7 +520,7 @@ static floe_status decode_plain(const json_t *j, floe_type t, floe_value *out, f
     if (t.kind == FLOE_T_TIMESTAMP) {
         if (!json_is_string(j))
             return expected(err, "an ISO-8601 timestamp string", j);
-        return parse_iso_ts(json_string_value(j), json_string_length(j), &out->v.i64, err);
+        return floe__dbz_parse_iso_ts(json_string_value(j), json_string_length(j), &out->v.i64, err);
     }
     return floe_value_from_json(j, t, out, arena, err);
 }
@@ -561,7 +558,7 @@ static floe_status decode_value(const json_t *j, const floe_dbz_field *f, floe_t
     case FLOE_DBZ_TS_ZONED:
         if (t.kind != FLOE_T_TIMESTAMP) return wrong_target(err, e, t);
         if (!json_is_string(j)) return expected(err, "an ISO-8601 timestamp string", j);
-        return parse_iso_ts(json_string_value(j), json_string_length(j), &out->v.i64, err);
+        return floe__dbz_parse_iso_ts(json_string_value(j), json_string_length(j), &out->v.i64, err);
     case FLOE_DBZ_TIME_MS:
     case FLOE_DBZ_TIME_US:
     case FLOE_DBZ_TIME_NS:

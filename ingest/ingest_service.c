@@ -28,6 +28,7 @@
 #include "compaction.h"
 #include "compactor.h"
 #include "dbz_decode.h"
+#include "dbz_scan.h"
 #include "floe_fs.h"
 #include "floe_log.h"
 #include "iceberg.h"
@@ -51,6 +52,15 @@ typedef struct tstate {
     floe_dbz_fields fields;
     json_t *schema_cache;
     json_t *positions; /* {"kafka":{topic:{"p":offset}}} */
+    /* the integer objects inside positions last stored to, so the usual
+     * message updates one in place (borrowed; positions owns them) */
+    struct {
+        const char *topic;
+        int32_t partition;
+        json_t *v;
+    } pos_cache[4];
+    floe_dbz_scanner *scan; /* the fast path; planned for fields + schema */
+    int scan_planned;       /* cleared whenever the jansson path ran */
     uint64_t pending;
     int dirty;
     int64_t last_iceberg_ms;
@@ -78,8 +88,9 @@ struct floe_ingest {
     floe_err fatal;
     int fatal_set;
     floe_buf arena;
-    floe_value *vals;
+    floe_value *vals, *bvals; /* after and before values, nvals each */
     size_t nvals;
+    uint64_t fast, slow; /* messages decoded by the scanner / the jansson path */
     floe_ingest_stats st;
     topic_cache *caches;
     size_t ncaches;
@@ -108,6 +119,7 @@ static void tstate_free(tstate *ts) {
     floe_lsm_writer_destroy(ts->w);
     floe_lsm_table_destroy(ts->t);
     floe_dbz_fields_free(&ts->fields);
+    floe_dbz_scanner_destroy(ts->scan);
     json_decref(ts->schema_cache);
     json_decref(ts->positions);
     free(ts->topic);
@@ -180,12 +192,26 @@ static int64_t stored_offset(tstate *ts, const char *topic, int32_t partition) {
 }
 
 static void store_offset(tstate *ts, const char *topic, int32_t partition, int64_t next) {
+    size_t nc = sizeof ts->pos_cache / sizeof ts->pos_cache[0];
+    for (size_t i = 0; i < nc; i++)
+        if (ts->pos_cache[i].v && ts->pos_cache[i].partition == partition &&
+            (ts->pos_cache[i].topic == topic || !strcmp(ts->pos_cache[i].topic, topic))) {
+            json_integer_set(ts->pos_cache[i].v, next);
+            return;
+        }
     json_t *k = json_object_get(ts->positions, "kafka");
     json_t *tp = json_object_get(k, topic);
     if (!tp) json_object_set_new(k, topic, tp = json_object());
     char p[16];
     snprintf(p, sizeof p, "%d", (int)partition);
-    json_object_set_new(tp, p, json_integer(next));
+    json_t *v = json_integer(next);
+    if (json_object_set_new(tp, p, v) != 0) return;
+    /* topic names live as long as the table's topic handle; keep a copy's
+     * key: the object member name */
+    memmove(&ts->pos_cache[1], &ts->pos_cache[0], (nc - 1) * sizeof ts->pos_cache[0]);
+    ts->pos_cache[0].topic = json_object_iter_key(json_object_iter_at(k, topic));
+    ts->pos_cache[0].partition = partition;
+    ts->pos_cache[0].v = v;
 }
 
 /* ---- commits ---- */
@@ -487,6 +513,9 @@ static floe_status ensure_vals(floe_ingest *in, size_t n, floe_err *err) {
     floe_value *v = realloc(in->vals, n * sizeof *v);
     if (!v) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     in->vals = v;
+    v = realloc(in->bvals, n * sizeof *v);
+    if (!v) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    in->bvals = v;
     in->nvals = n;
     return FLOE_OK;
 }
@@ -560,13 +589,92 @@ static int mariadb_changed(floe_ingest *in, const rd_kafka_message_t *m, const f
     return changed;
 }
 
+/* Positions and counters after a message was applied (or skipped). */
+static void applied(floe_ingest *in, tstate *ts, const char *topic, const rd_kafka_message_t *m) {
+    if (ts) {
+        store_offset(ts, topic, m->partition, m->offset + 1);
+        ts->dirty = 1;
+        ts->pending++;
+    }
+    part *p = find_part(in, topic, m->partition);
+    if (p) p->next = m->offset + 1;
+    in->st.messages++;
+}
+
+/* The fast path: the one-pass scanner (dbz_scan.h) on a table whose fields
+ * are known. Returns 1 when the message was applied, 0 when nothing was
+ * done and the jansson path must take it (anything unusual: a new table,
+ * a changed schema, a member the table lacks with schemas off, a delete
+ * without before, truncate, any decoding problem, a row the writer
+ * refuses), -1 with err set when the writer failed. */
+static int process_fast(floe_ingest *in, const rd_kafka_message_t *m, const char *topic,
+                        floe_dbz_schema_cache *cache, floe_err *err) {
+    tstate *ts = find_table(in, topic);
+    if (!ts || ts->fields.n == 0 || !ts->w) return 0;
+    const floe_schema *sc = ts->t->schema;
+    if (!ts->scan_planned) {
+        floe_err e = {0};
+        if (!ts->scan && floe_dbz_scanner_create(&ts->scan, &e) != FLOE_OK) return 0;
+        if (floe_dbz_scanner_plan(ts->scan, &ts->fields, sc, &e) != FLOE_OK) return 0;
+        ts->scan_planned = 1;
+    }
+    if (ensure_vals(in, sc->ncols, err) != FLOE_OK) return -1;
+    in->arena.len = 0;
+    floe_dbz_scanned r;
+    if (!floe_dbz_scan(ts->scan, m->payload, m->len, cache, &r, in->bvals, in->vals, &in->arena))
+        return 0;
+    if (r.op == 0) {
+        in->st.tombstones++;
+        applied(in, ts, topic, m);
+        return 1;
+    }
+    if (r.value_schema ? r.value_schema != ts->schema_cache : r.unknown) return 0;
+    const floe_value *row;
+    int kind;
+    switch (r.op) {
+    case 'c':
+    case 'r':
+    case 'u':
+        if (!r.has_after) return 0;
+        row = in->vals;
+        kind = r.op == 'u' ? FLOE_KIND_UPDATE_AFTER : FLOE_KIND_INSERT;
+        break;
+    case 'd':
+        if (!r.has_before) return 0;
+        row = in->bvals;
+        kind = FLOE_KIND_DELETE;
+        break;
+    default: return 0;
+    }
+    if (!in->parse_only) {
+        floe_err e = {0};
+        floe_status s = floe_lsm_writer_put(ts->w, kind, row, &in->arena, &e);
+        if (s == FLOE_ERR_BAD_INPUT) return 0; /* refused before any change: the slow path
+                                                  decides (MariaDB re-read, dead letter) */
+        if (s != FLOE_OK) {
+            *err = e;
+            return -1;
+        }
+    }
+    in->st.rows++;
+    applied(in, ts, topic, m);
+    return 1;
+}
+
 /* Process one message; a bad-input error leaves positions untouched. */
 static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_err *err) {
     floe_dbz_event ev;
     json_t *root = NULL;
     const char *topic = rd_kafka_topic_name(m->rkt);
-    floe_status s = floe_dbz_parse_cached(m->payload, m->len, schema_cache_for(in, topic), &ev,
-                                          &root, err);
+    floe_dbz_schema_cache *cache = schema_cache_for(in, topic);
+    int fast = process_fast(in, m, topic, cache, err);
+    if (fast > 0) {
+        in->fast++;
+        return FLOE_OK;
+    }
+    if (fast < 0) return err->code;
+    in->slow++;
+    floe_status s = floe_dbz_parse_cached(m->payload, m->len, cache, &ev, &root, err);
     tstate *ts = NULL;
     if (s == FLOE_OK && ev.op == 0) {
         /* tombstone: nothing to apply; the position still moves */
@@ -576,6 +684,7 @@ static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_er
         int reread = 0;
     again:
         s = table_for_message(in, m, &ev, &ts, err);
+        if (ts) ts->scan_planned = 0; /* fields or schema may have changed */
         if (s == FLOE_OK) s = ensure_vals(in, ts->t->schema->ncols, err);
         in->arena.len = 0;
         if (s == FLOE_OK) {
@@ -625,14 +734,7 @@ static floe_status process(floe_ingest *in, const rd_kafka_message_t *m, floe_er
     }
     json_decref(root);
     if (s != FLOE_OK) return s;
-    if (ts) {
-        store_offset(ts, topic, m->partition, m->offset + 1);
-        ts->dirty = 1;
-        ts->pending++;
-    }
-    part *p = find_part(in, topic, m->partition);
-    if (p) p->next = m->offset + 1;
-    in->st.messages++;
+    applied(in, ts, topic, m);
     return FLOE_OK;
 }
 
@@ -919,9 +1021,10 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
         for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++) s = iceberg_refresh(in, in->tables[i], err);
     log_stats(in, now_ms());
     rd_kafka_consumer_close(in->rk);
-    floe_log_info("ingest", "stopped messages=%llu rows=%llu commits=%llu%s",
+    floe_log_info("ingest", "stopped messages=%llu rows=%llu commits=%llu scanned=%llu jansson=%llu%s",
                   (unsigned long long)in->st.messages, (unsigned long long)in->st.rows,
-                  (unsigned long long)in->st.commits, s == FLOE_OK ? "" : " status=error");
+                  (unsigned long long)in->st.commits, (unsigned long long)in->fast,
+                  (unsigned long long)in->slow, s == FLOE_OK ? "" : " status=error");
     return s;
 }
 
@@ -944,5 +1047,6 @@ void floe_ingest_destroy(floe_ingest *in) {
     floe_dbz_schema_cache_free(&in->nocache);
     floe_buf_free(&in->arena);
     free(in->vals);
+    free(in->bvals);
     free(in);
 }
