@@ -663,6 +663,26 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n) {
     return h ^ (h >> 29);
 }
 
+/* Resize the table for n values and re-insert the nd distinct ones. */
+static floe_status strhash_grow(strhash *h, const colw *c, const uint32_t *distinct, size_t nd,
+                                size_t n, floe_err *err) {
+    size_t cap = 16;
+    while (cap < n * 2) cap *= 2;
+    if (cap - 1 <= h->mask) return FLOE_OK;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    for (size_t d = 0; d < nd; d++) {
+        uint32_t j = distinct[d];
+        size_t slot = hash_bytes(c->sbytes.data + c->soff[j], c->slen[j]) & (cap - 1);
+        while (slots[slot]) slot = (slot + 1) & (cap - 1);
+        slots[slot] = (uint32_t)d + 1;
+    }
+    free(h->slots);
+    h->slots = slots;
+    h->mask = cap - 1;
+    return FLOE_OK;
+}
+
 static int cmp_dict(const void *a, const void *b, void *ctx) {
     const colw *c = ctx;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -687,8 +707,13 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
     size_t nd = 0;
     int use_dict = 0;
     if (n > 0 && n <= UINT32_MAX - 1) {
+        /* Early check, as the Java writer does: when the first row group's
+         * worth of values is already too distinct, go direct without
+         * hashing the rest of the stripe. The table starts at the size the
+         * check needs and grows to the stripe's size only past it. */
+        size_t probe = n < 10000 ? n : 10000;
         size_t cap = 16;
-        while (cap < n * 2) cap *= 2;
+        while (cap < probe * 2) cap *= 2;
         h.slots = calloc(cap, sizeof *h.slots);
         ids = malloc(n * sizeof *ids);
         distinct = malloc(n * sizeof *distinct);
@@ -698,15 +723,14 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
         }
         h.mask = cap - 1;
         size_t limit = (size_t)(w->o.dict_threshold * (double)n);
-        /* Early check, as the Java writer does: when the first row group's
-         * worth of values is already too distinct, go direct without
-         * hashing the rest of the stripe. */
-        size_t probe = n < 10000 ? n : 10000;
         int early_direct = 0;
         for (size_t i = 0; i < n; i++) {
-            if (i == probe && (double)nd > w->o.dict_threshold * (double)probe) {
-                early_direct = 1;
-                break;
+            if (i == probe) {
+                if ((double)nd > w->o.dict_threshold * (double)probe) {
+                    early_direct = 1;
+                    break;
+                }
+                if ((s = strhash_grow(&h, c, distinct, nd, n, err)) != FLOE_OK) goto done;
             }
             const uint8_t *p = c->sbytes.data + c->soff[i];
             size_t slot = hash_bytes(p, c->slen[i]) & h.mask;
