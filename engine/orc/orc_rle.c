@@ -415,7 +415,37 @@ floe_status floe_orc_rle2_enc_put(floe_orc_rle2_enc *e, int64_t v, floe_buf *out
 
 floe_status floe_orc_rle2_enc_put_n(floe_orc_rle2_enc *e, const int64_t *v, size_t n,
                                     floe_buf *out, floe_err *err) {
-    for (size_t i = 0; i < n; i++) FLOE_TRY(enc_put1(e, v[i], out, err));
+    size_t i = 0;
+    while (i < n) {
+        size_t k = e->n;
+        if (k == 0 || (e->rep == k && k >= 3)) {
+            /* empty, or inside a repeat run: one value at a time */
+            FLOE_TRY(enc_put1(e, v[i++], out, err));
+            continue;
+        }
+        /* Inside a variable run (1 <= k < MAX). Each value that differs
+         * from its predecessor only appends with rep = 1 (enc_put1's last
+         * case), so copy such values up to the first equal neighbour. */
+        int64_t last = e->vals[k - 1];
+        size_t lim = n - i < FLOE_ORC_RLE2_MAX - k ? n : i + (FLOE_ORC_RLE2_MAX - k);
+        size_t j = i;
+        while (j < lim && v[j] != last) {
+            last = v[j];
+            e->vals[k++] = last;
+            j++;
+        }
+        if (j == i) {
+            FLOE_TRY(enc_put1(e, v[i++], out, err));
+            continue;
+        }
+        e->n = k;
+        e->rep = 1;
+        i = j;
+        if (k == FLOE_ORC_RLE2_MAX) {
+            FLOE_TRY(emit_var(e, e->vals, k, out, err));
+            e->n = e->rep = 0;
+        }
+    }
     return FLOE_OK;
 }
 
@@ -832,6 +862,25 @@ floe_status floe_orc_bool_enc_put(floe_orc_bool_enc *e, int bit, floe_buf *out,
         e->nbits = 0;
         return floe_orc_byte_enc_put(&e->bytes, b, out, err);
     }
+    return FLOE_OK;
+}
+
+floe_status floe_orc_byte_enc_put_n(floe_orc_byte_enc *e, const uint8_t *v, size_t n,
+                                    floe_buf *out, floe_err *err) {
+    for (size_t i = 0; i < n; i++) FLOE_TRY(floe_orc_byte_enc_put(e, v[i], out, err));
+    return FLOE_OK;
+}
+
+floe_status floe_orc_bool_enc_put_n(floe_orc_bool_enc *e, const uint8_t *bits, size_t n,
+                                    floe_buf *out, floe_err *err) {
+    size_t i = 0;
+    while (i < n && e->nbits != 0) FLOE_TRY(floe_orc_bool_enc_put(e, bits[i++], out, err));
+    for (; i + 8 <= n; i += 8) {
+        unsigned b = 0;
+        for (int k = 0; k < 8; k++) b = (b << 1) | (bits[i + k] ? 1u : 0u);
+        FLOE_TRY(floe_orc_byte_enc_put(&e->bytes, (uint8_t)b, out, err));
+    }
+    while (i < n) FLOE_TRY(floe_orc_bool_enc_put(e, bits[i++], out, err));
     return FLOE_OK;
 }
 

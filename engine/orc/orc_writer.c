@@ -37,8 +37,18 @@ typedef struct rgpos {
     int present_bits, data_bits;
 } rgpos;
 
+/* Integer-like columns are staged: add_row stores their values and null
+ * flags, and stage_drain encodes up to STAGE rows of one column at a time
+ * (statistics, RLE), never across a row-group boundary. */
+#define STAGE 1024
+enum { STAGE_NONE, STAGE_RLE2, STAGE_BYTE, STAGE_BOOL };
+
 typedef struct colw {
     floe_type type;
+    int stage_kind;
+    int stage_nulls; /* a NULL among the staged values */
+    int64_t *sv;     /* staged values */
+    uint8_t *snull;  /* staged null flags */
     floe_buf present, data, aux, dict;
     floe_orc_bool_enc present_enc;
     floe_orc_rle2_enc *rle_data, *rle_aux;
@@ -69,6 +79,7 @@ struct floe_orc_writer {
     size_t ncols;
     int failed;
     uint64_t rows, stripe_rows, rg_rows;
+    size_t nstage; /* rows staged: the last nstage rows of the stripe */
     floe_orc_stats root_rg, root_stripe, root_file; /* counts only */
     floe_buf root_rgstats;
     /* sorted mode */
@@ -140,6 +151,20 @@ static floe_status col_init(colw *c, floe_type t, floe_err *err) {
         c->rle_data = malloc(sizeof *c->rle_data);
         if (!c->rle_data) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
+    switch (t.kind) {
+    case FLOE_T_SMALLINT:
+    case FLOE_T_INT:
+    case FLOE_T_BIGINT:
+    case FLOE_T_DATE: c->stage_kind = STAGE_RLE2; break;
+    case FLOE_T_TINYINT: c->stage_kind = STAGE_BYTE; break;
+    case FLOE_T_BOOLEAN: c->stage_kind = STAGE_BOOL; break;
+    default: c->stage_kind = STAGE_NONE; break;
+    }
+    if (c->stage_kind != STAGE_NONE) {
+        c->sv = malloc(STAGE * sizeof *c->sv);
+        c->snull = malloc(STAGE);
+        if (!c->sv || !c->snull) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
     if (uses_aux(t.kind)) {
         c->rle_aux = malloc(sizeof *c->rle_aux);
         if (!c->rle_aux) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
@@ -158,6 +183,8 @@ static void col_free(colw *c) {
     floe_buf_free(&c->rgstats);
     free(c->rle_data);
     free(c->rle_aux);
+    free(c->sv);
+    free(c->snull);
     free(c->soff);
     free(c->slen);
     free(c->rg);
@@ -445,6 +472,7 @@ static floe_status present_activate(colw *c, uint64_t row, uint32_t stride, floe
     return FLOE_OK;
 }
 
+/* One value of an unstaged column. */
 static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, uint64_t row,
                            uint32_t stride, floe_err *err) {
     if (v->is_null && !c->stripe_nulls) FLOE_TRY(present_activate(c, row, stride, err));
@@ -452,25 +480,14 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
         FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
     if (v->is_null) return floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err);
     floe_type_kind k = c->type.kind;
-    if (k == FLOE_T_SMALLINT || k == FLOE_T_INT || k == FLOE_T_BIGINT || k == FLOE_T_DATE) {
-        /* the hot path, statistics inline (floe_orc_stats_add's integer case) */
-        floe_orc_stats *st = &c->st_rg;
-        int64_t x = v->v.i64;
-        if (st->count == 0 || x < st->imin) st->imin = x;
-        if (st->count == 0 || x > st->imax) st->imax = x;
-        if (st->sum_ok && __builtin_add_overflow(st->isum, x, &st->isum)) st->sum_ok = 0;
-        st->has_bounds = 1;
-        st->count++;
-        return floe_orc_rle2_enc_put(c->rle_data, x, &c->data, err);
-    }
     FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
     switch (k) {
+    case FLOE_T_BOOLEAN:
+    case FLOE_T_TINYINT:
     case FLOE_T_SMALLINT:
     case FLOE_T_INT:
     case FLOE_T_BIGINT:
-    case FLOE_T_DATE: break; /* handled above */
-    case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
-    case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
+    case FLOE_T_DATE: break; /* staged: stage_drain_col */
     case FLOE_T_FLOAT: {
         float f = (float)v->v.f64;
         uint32_t u;
@@ -512,6 +529,109 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
         FLOE_TRY(floe_orc_rle2_enc_put(c->rle_data, rel, &c->data, err));
         return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)encode_nanos(nanos), &c->aux, err);
     }
+    }
+    return FLOE_OK;
+}
+
+/* Integer statistics of m non-null values, the same as m calls of
+ * floe_orc_stats_add (the sum is given up at the first overflowing
+ * partial sum). */
+static void int_stats_batch(floe_orc_stats *st, const int64_t *v, size_t m) {
+    if (m == 0) return;
+    int64_t mn = v[0], mx = v[0];
+    uint64_t sum = 0;
+    for (size_t i = 0; i < m; i++) {
+        int64_t x = v[i];
+        mn = x < mn ? x : mn;
+        mx = x > mx ? x : mx;
+        sum += (uint64_t)x;
+    }
+    if (st->count == 0 || mn < st->imin) st->imin = mn;
+    if (st->count == 0 || mx > st->imax) st->imax = mx;
+    if (st->sum_ok) {
+        /* no partial sum can overflow when |isum| + m * max|x| fits */
+        __int128 amx = mx < 0 ? -(__int128)mx : (__int128)mx;
+        __int128 amn = mn < 0 ? -(__int128)mn : (__int128)mn;
+        __int128 bound = (amx > amn ? amx : amn) * (__int128)m;
+        __int128 acc = st->isum < 0 ? -(__int128)st->isum : (__int128)st->isum;
+        if (acc + bound <= (__int128)INT64_MAX) {
+            st->isum = (int64_t)((uint64_t)st->isum + sum);
+        } else {
+            for (size_t i = 0; i < m; i++)
+                if (__builtin_add_overflow(st->isum, v[i], &st->isum)) {
+                    st->sum_ok = 0;
+                    break;
+                }
+        }
+    }
+    st->has_bounds = 1;
+    st->count += m;
+}
+
+/* Encode the staged rows of one column: rows [row0, row0 + n) of the
+ * stripe, all in the current row group. */
+static floe_status stage_drain_col(colw *c, size_t n, uint64_t row0, uint32_t stride,
+                                   floe_err *err) {
+    size_t m = n;
+    if (c->stage_nulls) {
+        size_t f = 0;
+        while (!c->snull[f]) f++;
+        if (!c->stripe_nulls) FLOE_TRY(present_activate(c, row0 + f, stride, err));
+        else f = 0;
+        /* present bits: 1 = value present */
+        uint8_t bits[STAGE];
+        for (size_t i = f; i < n; i++) bits[i] = !c->snull[i];
+        FLOE_TRY(floe_orc_bool_enc_put_n(&c->present_enc, bits + f, n - f, &c->present, err));
+        c->st_rg.has_null = 1;
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            c->sv[m] = c->sv[i];
+            m += !c->snull[i];
+        }
+        c->stage_nulls = 0;
+    } else if (c->stripe_nulls) {
+        uint8_t bits[STAGE];
+        memset(bits, 1, n);
+        FLOE_TRY(floe_orc_bool_enc_put_n(&c->present_enc, bits, n, &c->present, err));
+    }
+    switch (c->stage_kind) {
+    case STAGE_RLE2:
+        int_stats_batch(&c->st_rg, c->sv, m);
+        return floe_orc_rle2_enc_put_n(c->rle_data, c->sv, m, &c->data, err);
+    case STAGE_BYTE: {
+        uint8_t b[STAGE];
+        for (size_t i = 0; i < m; i++) b[i] = (uint8_t)c->sv[i];
+        int_stats_batch(&c->st_rg, c->sv, m);
+        return floe_orc_byte_enc_put_n(&c->byte_data, b, m, &c->data, err);
+    }
+    case STAGE_BOOL: {
+        uint8_t b[STAGE];
+        uint64_t t = 0;
+        for (size_t i = 0; i < m; i++) {
+            b[i] = c->sv[i] != 0;
+            t += b[i];
+        }
+        c->st_rg.isum += (int64_t)t;
+        c->st_rg.count += m;
+        return floe_orc_bool_enc_put_n(&c->bool_data, b, m, &c->data, err);
+    }
+    default: return FLOE_OK;
+    }
+}
+
+static floe_status stage_drain(floe_orc_writer *w, floe_err *err) {
+    size_t n = w->nstage;
+    if (n == 0) return FLOE_OK;
+    w->nstage = 0;
+    uint64_t row0 = w->stripe_rows - n;
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (c->stage_kind == STAGE_NONE) continue;
+        floe_status s = stage_drain_col(c, n, row0, w->o.row_index_stride, err);
+        if (s != FLOE_OK) {
+            floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
+            return s;
+        }
     }
     return FLOE_OK;
 }
@@ -565,25 +685,36 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
     int new_rg = w->stripe_rows == 0 ||
                  (w->o.row_index_stride && w->rg_rows == w->o.row_index_stride);
     if (new_rg) {
+        WTRY(stage_drain(w, err));
         if (w->stripe_rows) WTRY(rg_end(w, err));
         WTRY(rg_begin(w, err));
     }
+    size_t si = w->nstage;
     for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (c->stage_kind != STAGE_NONE) {
+            c->sv[si] = vals[i].v.i64;
+            c->snull[si] = vals[i].is_null;
+            c->stage_nulls |= vals[i].is_null;
+            continue;
+        }
         const uint8_t *bytes = NULL;
-        floe_type_kind k = w->cols[i].type.kind;
+        floe_type_kind k = c->type.kind;
         if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
             bytes = floe_value_bytes(&vals[i], arena);
-        floe_status s = col_add(&w->cols[i], &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
+        floe_status s = col_add(c, &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
         if (s != FLOE_OK) {
             floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
             return fail(w, s);
         }
     }
+    w->nstage = si + 1;
     w->rows++;
     w->stripe_rows++;
     w->rg_rows++;
     w->root_rg.count++;
-    if ((w->stripe_rows & 1023) == 0) {
+    if ((w->stripe_rows & (STAGE - 1)) == 0) {
+        WTRY(stage_drain(w, err));
         size_t total = 0;
         for (size_t i = 0; i < w->ncols; i++) total += col_buffered(&w->cols[i]);
         if (total >= w->o.stripe_size) WTRY(stripe_flush(w, err));
@@ -832,6 +963,7 @@ static int col_encoding(floe_type_kind k) {
 
 static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
     if (w->stripe_rows == 0) return FLOE_OK;
+    FLOE_TRY(stage_drain(w, err));
     FLOE_TRY(rg_end(w, err));
     stripe_ctx sc = {0};
     floe_status s = FLOE_OK;
