@@ -217,6 +217,24 @@ static unsigned percentile_bits(const unsigned *hist, size_t n, double p) {
     return 0;
 }
 
+/* Whether closest_bits(nbits64(or_all)) exceeds percentile_bits(hist, n,
+ * 0.9) + 1, where hist counts the values' width codes, without building
+ * hist. With cmax the largest code, that holds when the values of code >=
+ * c_th (the smallest code whose width is >= code_width[cmax] - 1) are no
+ * more than n / 10 (percentile_bits' `per`); a value has such a code when
+ * it has more than code_width[c_th - 1] bits. */
+static int zz_patch_candidate(const uint64_t *zz, size_t n, uint64_t or_all) {
+    unsigned cmax = bits_code[nbits64(or_all)];
+    unsigned c_th = 0;
+    while (code_width[c_th] + 1 < code_width[cmax]) c_th++;
+    if (c_th == 0) return 0; /* every value counts: more than n / 10 */
+    unsigned t = code_width[c_th - 1];
+    long per = (long)((double)n * (1.0 - 0.9));
+    long count = 0;
+    for (size_t i = 0; i < n; i++) count += (zz[i] >> t) != 0;
+    return count <= per;
+}
+
 static uint8_t *write_direct(uint8_t *o, const uint64_t *zz, size_t n, uint64_t or_all) {
     unsigned w = bits_aligned[nbits64(or_all)];
     size_t l = n - 1;
@@ -242,14 +260,11 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
         for (size_t i = 1; i < n; i++) {
             int64_t l1 = v[i], l0 = v[i - 1];
             uint64_t d = (uint64_t)l1 - (uint64_t)l0;
-            if (l1 < mn) mn = l1;
-            if (l1 > mx) mx = l1;
+            mn = l1 < mn ? l1 : mn;
+            mx = l1 > mx ? l1 : mx;
             inc &= l0 <= l1;
             decr &= l0 >= l1;
             fixed &= d == d0;
-            uint64_t a = (int64_t)d < 0 ? (uint64_t)0 - d : d;
-            adj[i - 1] = a;
-            if (i > 1) dor |= a;
         }
         const uint64_t span = (uint64_t)mx - (uint64_t)mn;
         if (span <= (uint64_t)INT64_MAX) {
@@ -258,6 +273,13 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
                 size_t l = n - 1;
                 unsigned w = 0;
                 if (!fixed) {
+                    /* |delta| of deltas 2..: all deltas have d0's sign */
+                    for (size_t i = 2; i < n; i++) {
+                        uint64_t d = (uint64_t)v[i] - (uint64_t)v[i - 1];
+                        uint64_t a = decr ? (uint64_t)0 - d : d;
+                        adj[i - 1] = a;
+                        dor |= a;
+                    }
                     w = bits_aligned[nbits64(dor)];
                     if (w == 1) w = 2; /* width code 0 means "fixed delta" */
                 }
@@ -269,19 +291,23 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
                 out->len = (size_t)(o - out->data);
                 return FLOE_OK;
             }
-            /* PATCHED_BASE check: 90th vs 100th percentile width. */
-            unsigned hist[32] = {0};
+            /* PATCHED_BASE check: is the 100th percentile width more than
+             * one bit above the 90th (percentile_bits(hist, n, 0.9))? */
             uint64_t or_all = 0;
-            for (size_t i = 0; i < n; i++) {
-                uint64_t z = enc_value(sgn, v[i]);
-                zz[i] = z;
-                or_all |= z;
-                hist[bits_code[nbits64(z)]]++;
+            if (sgn) {
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t z = floe_zigzag_enc(v[i]);
+                    zz[i] = z;
+                    or_all |= z;
+                }
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    zz[i] = (uint64_t)v[i];
+                    or_all |= zz[i];
+                }
             }
-            unsigned zz100 = closest_bits(nbits64(or_all));
-            unsigned zz90 = percentile_bits(hist, n, 0.9);
             uint64_t amin = mn < 0 ? (uint64_t)0 - (uint64_t)mn : (uint64_t)mn;
-            if (zz100 > zz90 + 1 && amin < ((uint64_t)1 << 56)) {
+            if (zz_patch_candidate(zz, n, or_all) && amin < ((uint64_t)1 << 56)) {
                 uint64_t *br = adj; /* reuse: base-reduced values */
                 unsigned bh[32] = {0};
                 uint64_t br_or = 0;
