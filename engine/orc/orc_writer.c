@@ -123,7 +123,6 @@ typedef struct colw {
     int str_direct;     /* strings: this stripe is written DIRECT as it comes */
     int str_probed;     /* strings: the first 10,000 values were checked */
     uint64_t str_bytes; /* strings: bytes of this stripe's values */
-    int stage_nulls; /* a NULL among the staged values */
     int64_t *sv;     /* staged values */
     uint8_t *snull;  /* staged null flags */
     ostream present, data, aux, dict;
@@ -157,6 +156,13 @@ struct floe_orc_writer {
     int failed;
     uint64_t rows, stripe_rows, rg_rows;
     size_t nstage; /* rows staged: the last nstage rows of the stripe */
+    /* add_row's two column lists: staged columns, then the others */
+    struct stage_slot {
+        int64_t *sv;
+        uint8_t *snull;
+        size_t col;
+    } *staged;
+    size_t nstaged, *unstaged, nunstaged;
     floe_orc_stats root_rg, root_stripe, root_file; /* counts only */
     floe_buf root_rgstats;
     /* sorted mode */
@@ -272,6 +278,8 @@ void floe_orc_writer_destroy(floe_orc_writer *w) {
     if (!w) return;
     for (size_t i = 0; i < w->ncols; i++) col_free(&w->cols[i]);
     free(w->cols);
+    free(w->staged);
+    free(w->unstaged);
     floe_schema_destroy(w->schema);
     floe_orc_codec_ctx_destroy(w->codec);
     free(w->prev);
@@ -323,6 +331,19 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
     }
     for (size_t i = 0; i < w->ncols; i++)
         if ((s = col_init(&w->cols[i], schema->cols[i].type, err)) != FLOE_OK) goto fail;
+    w->staged = calloc(w->ncols ? w->ncols : 1, sizeof *w->staged);
+    w->unstaged = calloc(w->ncols ? w->ncols : 1, sizeof *w->unstaged);
+    if (!w->staged || !w->unstaged) {
+        s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (c->stage_kind != STAGE_NONE)
+            w->staged[w->nstaged++] = (struct stage_slot){c->sv, c->snull, i};
+        else
+            w->unstaged[w->nunstaged++] = i;
+    }
     floe_orc_stats_reset(&w->root_rg);
     floe_orc_stats_reset(&w->root_stripe);
     floe_orc_stats_reset(&w->root_file);
@@ -654,7 +675,9 @@ static void int_stats_batch(floe_orc_stats *st, const int64_t *v, size_t m) {
 static floe_status stage_drain_col(colw *c, size_t n, uint64_t row0, uint32_t stride,
                                    floe_err *err) {
     size_t m = n;
-    if (c->stage_nulls) {
+    unsigned any_null = 0;
+    for (size_t i = 0; i < n; i++) any_null |= c->snull[i];
+    if (any_null) {
         size_t f = 0;
         while (!c->snull[f]) f++;
         if (!c->stripe_nulls) FLOE_TRY(present_activate(c, row0 + f, stride, err));
@@ -669,7 +692,6 @@ static floe_status stage_drain_col(colw *c, size_t n, uint64_t row0, uint32_t st
             c->sv[m] = c->sv[i];
             m += !c->snull[i];
         }
-        c->stage_nulls = 0;
     } else if (c->stripe_nulls) {
         uint8_t bits[STAGE];
         memset(bits, 1, n);
@@ -777,14 +799,15 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
         WTRY(rg_begin(w, err));
     }
     size_t si = w->nstage;
-    for (size_t i = 0; i < w->ncols; i++) {
+    for (size_t j = 0; j < w->nstaged; j++) {
+        const struct stage_slot *st = &w->staged[j];
+        const floe_value *v = &vals[st->col];
+        st->sv[si] = v->v.i64;
+        st->snull[si] = v->is_null;
+    }
+    for (size_t j = 0; j < w->nunstaged; j++) {
+        size_t i = w->unstaged[j];
         colw *c = &w->cols[i];
-        if (c->stage_kind != STAGE_NONE) {
-            c->sv[si] = vals[i].v.i64;
-            c->snull[si] = vals[i].is_null;
-            c->stage_nulls |= vals[i].is_null;
-            continue;
-        }
         const uint8_t *bytes = NULL;
         floe_type_kind k = c->type.kind;
         if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
