@@ -257,8 +257,9 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
         const uint64_t d0 = (uint64_t)v[1] - (uint64_t)v[0];
         int inc = 1, decr = 1, fixed = 1;
         uint64_t dor = 0; /* OR of |delta| for deltas 2.. */
-        for (size_t i = 1; i < n; i++) {
-            int64_t l1 = v[i], l0 = v[i - 1];
+        size_t j = 1;
+        for (; j < n && (inc | decr | fixed); j++) {
+            int64_t l1 = v[j], l0 = v[j - 1];
             uint64_t d = (uint64_t)l1 - (uint64_t)l0;
             mn = l1 < mn ? l1 : mn;
             mx = l1 > mx ? l1 : mx;
@@ -266,6 +267,22 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
             decr &= l0 >= l1;
             fixed &= d == d0;
         }
+        /* neither monotonic nor fixed: only the bounds are left, kept in
+         * two pairs of accumulators for instruction-level parallelism */
+        int64_t mn2 = mn, mx2 = mx;
+        for (; j + 1 < n; j += 2) {
+            int64_t a = v[j], b = v[j + 1];
+            mn = a < mn ? a : mn;
+            mx = a > mx ? a : mx;
+            mn2 = b < mn2 ? b : mn2;
+            mx2 = b > mx2 ? b : mx2;
+        }
+        if (j < n) {
+            mn = v[j] < mn ? v[j] : mn;
+            mx = v[j] > mx ? v[j] : mx;
+        }
+        mn = mn2 < mn ? mn2 : mn;
+        mx = mx2 > mx ? mx2 : mx;
         const uint64_t span = (uint64_t)mx - (uint64_t)mn;
         if (span <= (uint64_t)INT64_MAX) {
             /* No difference between two values overflows int64. */
