@@ -153,10 +153,11 @@ floe_status floe_output_open_mem(floe_output **out, floe_err *err) {
     return output_new(-1, "<memory>", out, err);
 }
 
-static floe_status output_flush(floe_output *o, floe_err *err) {
+/* Write p[0..n) at the file's current end (offset o->flushed). */
+static floe_status output_write_all(floe_output *o, const uint8_t *p, size_t n, floe_err *err) {
     size_t done = 0;
-    while (done < o->buf.len) {
-        ssize_t w = write(o->fd, o->buf.data + done, o->buf.len - done);
+    while (done < n) {
+        ssize_t w = write(o->fd, p + done, n - done);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
             o->failed = 1;
@@ -165,7 +166,12 @@ static floe_status output_flush(floe_output *o, floe_err *err) {
         }
         done += (size_t)w;
     }
-    o->flushed += o->buf.len;
+    o->flushed += n;
+    return FLOE_OK;
+}
+
+static floe_status output_flush(floe_output *o, floe_err *err) {
+    FLOE_TRY(output_write_all(o, o->buf.data, o->buf.len, err));
     o->buf.len = 0;
     return FLOE_OK;
 }
@@ -176,6 +182,11 @@ floe_status floe_output_write(floe_output *o, const void *p, size_t n, floe_err 
     if (fault_now()) {
         o->failed = 1;
         return floe_err_set(err, FLOE_ERR_IO, "%s: injected write fault", o->name);
+    }
+    if (o->fd >= 0 && n >= FLOE_OUTPUT_FLUSH) {
+        /* a large write (an ORC stripe) goes out without a copy */
+        if (o->buf.len) FLOE_TRY(output_flush(o, err));
+        return output_write_all(o, p, n, err);
     }
     floe_status s = floe_buf_append(&o->buf, p, n, err);
     if (s != FLOE_OK) {

@@ -217,6 +217,24 @@ static unsigned percentile_bits(const unsigned *hist, size_t n, double p) {
     return 0;
 }
 
+/* Whether closest_bits(nbits64(or_all)) exceeds percentile_bits(hist, n,
+ * 0.9) + 1, where hist counts the values' width codes, without building
+ * hist. With cmax the largest code, that holds when the values of code >=
+ * c_th (the smallest code whose width is >= code_width[cmax] - 1) are no
+ * more than n / 10 (percentile_bits' `per`); a value has such a code when
+ * it has more than code_width[c_th - 1] bits. */
+static int zz_patch_candidate(const uint64_t *zz, size_t n, uint64_t or_all) {
+    unsigned cmax = bits_code[nbits64(or_all)];
+    unsigned c_th = 0;
+    while (code_width[c_th] + 1 < code_width[cmax]) c_th++;
+    if (c_th == 0) return 0; /* every value counts: more than n / 10 */
+    unsigned t = code_width[c_th - 1];
+    long per = (long)((double)n * (1.0 - 0.9));
+    long count = 0;
+    for (size_t i = 0; i < n; i++) count += (zz[i] >> t) != 0;
+    return count <= per;
+}
+
 static uint8_t *write_direct(uint8_t *o, const uint64_t *zz, size_t n, uint64_t or_all) {
     unsigned w = bits_aligned[nbits64(or_all)];
     size_t l = n - 1;
@@ -239,18 +257,32 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
         const uint64_t d0 = (uint64_t)v[1] - (uint64_t)v[0];
         int inc = 1, decr = 1, fixed = 1;
         uint64_t dor = 0; /* OR of |delta| for deltas 2.. */
-        for (size_t i = 1; i < n; i++) {
-            int64_t l1 = v[i], l0 = v[i - 1];
+        size_t j = 1;
+        for (; j < n && (inc | decr | fixed); j++) {
+            int64_t l1 = v[j], l0 = v[j - 1];
             uint64_t d = (uint64_t)l1 - (uint64_t)l0;
-            if (l1 < mn) mn = l1;
-            if (l1 > mx) mx = l1;
+            mn = l1 < mn ? l1 : mn;
+            mx = l1 > mx ? l1 : mx;
             inc &= l0 <= l1;
             decr &= l0 >= l1;
             fixed &= d == d0;
-            uint64_t a = (int64_t)d < 0 ? (uint64_t)0 - d : d;
-            adj[i - 1] = a;
-            if (i > 1) dor |= a;
         }
+        /* neither monotonic nor fixed: only the bounds are left, kept in
+         * two pairs of accumulators for instruction-level parallelism */
+        int64_t mn2 = mn, mx2 = mx;
+        for (; j + 1 < n; j += 2) {
+            int64_t a = v[j], b = v[j + 1];
+            mn = a < mn ? a : mn;
+            mx = a > mx ? a : mx;
+            mn2 = b < mn2 ? b : mn2;
+            mx2 = b > mx2 ? b : mx2;
+        }
+        if (j < n) {
+            mn = v[j] < mn ? v[j] : mn;
+            mx = v[j] > mx ? v[j] : mx;
+        }
+        mn = mn2 < mn ? mn2 : mn;
+        mx = mx2 > mx ? mx2 : mx;
         const uint64_t span = (uint64_t)mx - (uint64_t)mn;
         if (span <= (uint64_t)INT64_MAX) {
             /* No difference between two values overflows int64. */
@@ -258,6 +290,13 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
                 size_t l = n - 1;
                 unsigned w = 0;
                 if (!fixed) {
+                    /* |delta| of deltas 2..: all deltas have d0's sign */
+                    for (size_t i = 2; i < n; i++) {
+                        uint64_t d = (uint64_t)v[i] - (uint64_t)v[i - 1];
+                        uint64_t a = decr ? (uint64_t)0 - d : d;
+                        adj[i - 1] = a;
+                        dor |= a;
+                    }
                     w = bits_aligned[nbits64(dor)];
                     if (w == 1) w = 2; /* width code 0 means "fixed delta" */
                 }
@@ -269,19 +308,23 @@ static floe_status emit_var(floe_orc_rle2_enc *e, const int64_t *v, size_t n, fl
                 out->len = (size_t)(o - out->data);
                 return FLOE_OK;
             }
-            /* PATCHED_BASE check: 90th vs 100th percentile width. */
-            unsigned hist[32] = {0};
+            /* PATCHED_BASE check: is the 100th percentile width more than
+             * one bit above the 90th (percentile_bits(hist, n, 0.9))? */
             uint64_t or_all = 0;
-            for (size_t i = 0; i < n; i++) {
-                uint64_t z = enc_value(sgn, v[i]);
-                zz[i] = z;
-                or_all |= z;
-                hist[bits_code[nbits64(z)]]++;
+            if (sgn) {
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t z = floe_zigzag_enc(v[i]);
+                    zz[i] = z;
+                    or_all |= z;
+                }
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    zz[i] = (uint64_t)v[i];
+                    or_all |= zz[i];
+                }
             }
-            unsigned zz100 = closest_bits(nbits64(or_all));
-            unsigned zz90 = percentile_bits(hist, n, 0.9);
             uint64_t amin = mn < 0 ? (uint64_t)0 - (uint64_t)mn : (uint64_t)mn;
-            if (zz100 > zz90 + 1 && amin < ((uint64_t)1 << 56)) {
+            if (zz_patch_candidate(zz, n, or_all) && amin < ((uint64_t)1 << 56)) {
                 uint64_t *br = adj; /* reuse: base-reduced values */
                 unsigned bh[32] = {0};
                 uint64_t br_or = 0;
@@ -415,7 +458,37 @@ floe_status floe_orc_rle2_enc_put(floe_orc_rle2_enc *e, int64_t v, floe_buf *out
 
 floe_status floe_orc_rle2_enc_put_n(floe_orc_rle2_enc *e, const int64_t *v, size_t n,
                                     floe_buf *out, floe_err *err) {
-    for (size_t i = 0; i < n; i++) FLOE_TRY(enc_put1(e, v[i], out, err));
+    size_t i = 0;
+    while (i < n) {
+        size_t k = e->n;
+        if (k == 0 || (e->rep == k && k >= 3)) {
+            /* empty, or inside a repeat run: one value at a time */
+            FLOE_TRY(enc_put1(e, v[i++], out, err));
+            continue;
+        }
+        /* Inside a variable run (1 <= k < MAX). Each value that differs
+         * from its predecessor only appends with rep = 1 (enc_put1's last
+         * case), so copy such values up to the first equal neighbour. */
+        int64_t last = e->vals[k - 1];
+        size_t lim = n - i < FLOE_ORC_RLE2_MAX - k ? n : i + (FLOE_ORC_RLE2_MAX - k);
+        size_t j = i;
+        while (j < lim && v[j] != last) {
+            last = v[j];
+            e->vals[k++] = last;
+            j++;
+        }
+        if (j == i) {
+            FLOE_TRY(enc_put1(e, v[i++], out, err));
+            continue;
+        }
+        e->n = k;
+        e->rep = 1;
+        i = j;
+        if (k == FLOE_ORC_RLE2_MAX) {
+            FLOE_TRY(emit_var(e, e->vals, k, out, err));
+            e->n = e->rep = 0;
+        }
+    }
     return FLOE_OK;
 }
 
@@ -832,6 +905,25 @@ floe_status floe_orc_bool_enc_put(floe_orc_bool_enc *e, int bit, floe_buf *out,
         e->nbits = 0;
         return floe_orc_byte_enc_put(&e->bytes, b, out, err);
     }
+    return FLOE_OK;
+}
+
+floe_status floe_orc_byte_enc_put_n(floe_orc_byte_enc *e, const uint8_t *v, size_t n,
+                                    floe_buf *out, floe_err *err) {
+    for (size_t i = 0; i < n; i++) FLOE_TRY(floe_orc_byte_enc_put(e, v[i], out, err));
+    return FLOE_OK;
+}
+
+floe_status floe_orc_bool_enc_put_n(floe_orc_bool_enc *e, const uint8_t *bits, size_t n,
+                                    floe_buf *out, floe_err *err) {
+    size_t i = 0;
+    while (i < n && e->nbits != 0) FLOE_TRY(floe_orc_bool_enc_put(e, bits[i++], out, err));
+    for (; i + 8 <= n; i += 8) {
+        unsigned b = 0;
+        for (int k = 0; k < 8; k++) b = (b << 1) | (bits[i + k] ? 1u : 0u);
+        FLOE_TRY(floe_orc_byte_enc_put(&e->bytes, (uint8_t)b, out, err));
+    }
+    while (i < n) FLOE_TRY(floe_orc_bool_enc_put(e, bits[i++], out, err));
     return FLOE_OK;
 }
 

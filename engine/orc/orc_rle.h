@@ -83,6 +83,9 @@ typedef struct floe_orc_byte_enc {
 void floe_orc_byte_enc_init(floe_orc_byte_enc *e);
 floe_status floe_orc_byte_enc_put(floe_orc_byte_enc *e, uint8_t v, floe_buf *out,
                                   floe_err *err);
+/* Same as calling put for v[0..n). */
+floe_status floe_orc_byte_enc_put_n(floe_orc_byte_enc *e, const uint8_t *v, size_t n,
+                                    floe_buf *out, floe_err *err);
 floe_status floe_orc_byte_enc_flush(floe_orc_byte_enc *e, floe_buf *out, floe_err *err);
 
 typedef struct floe_orc_byte_dec {
@@ -109,6 +112,9 @@ typedef struct floe_orc_bool_enc {
 void floe_orc_bool_enc_init(floe_orc_bool_enc *e);
 floe_status floe_orc_bool_enc_put(floe_orc_bool_enc *e, int bit, floe_buf *out,
                                   floe_err *err);
+/* Same as calling put for bits[0..n) (each 0 or nonzero). */
+floe_status floe_orc_bool_enc_put_n(floe_orc_bool_enc *e, const uint8_t *bits, size_t n,
+                                    floe_buf *out, floe_err *err);
 /* Row-group boundary: flush complete bytes' runs to out, keep the partial
  * byte; *pending_bits = bits already in the partial byte (the 4th position
  * of a boolean stream in the row index). */

@@ -29,10 +29,28 @@ static int bytes_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
     return al < bl ? -1 : al > bl;
 }
 
-static uint64_t prefix8(const uint8_t *p, size_t n) {
+/* Bytes [off, off + 8) of p[0..n) as a big-endian word, zero padded. */
+static inline uint64_t prefix8(const uint8_t *p, size_t n, size_t off) {
+    if (n >= off + 8) {
+        uint64_t v;
+        memcpy(&v, p + off, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap64(v);
+#endif
+        return v;
+    }
     uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < n ? p[i] : 0);
+    for (size_t i = off; i < off + 8; i++) v = (v << 8) | (i < n ? p[i] : 0);
     return v;
+}
+
+/* Compare a value (with prefix words a1, a2) to a bound (b1, b2): the
+ * words decide unless equal, then the bytes (zero padding hides length). */
+static inline int pfx_cmp(uint64_t a1, uint64_t a2, const uint8_t *a, size_t al, uint64_t b1,
+                          uint64_t b2, const floe_buf *b) {
+    if (a1 != b1) return a1 < b1 ? -1 : 1;
+    if (a2 != b2) return a2 < b2 ? -1 : 1;
+    return bytes_cmp(a, al, b->data, b->len);
 }
 
 static floe_status set_buf(floe_buf *b, const uint8_t *p, size_t n, floe_err *err) {
@@ -99,23 +117,24 @@ floe_status floe_orc_stats_add(floe_orc_stats *s, floe_type t, const floe_value 
     case FLOE_T_STRING: {
         size_t n = v->v.bytes.len;
         s->total_len += n;
-        /* Compare 8-byte prefixes first: most values differ there, and the
-         * full comparison runs only on equal prefixes. */
-        uint64_t p = prefix8(bytes, n);
+        /* Compare 16-byte prefixes first: most values differ there, and
+         * the full comparison runs only on equal prefixes. */
+        uint64_t p = prefix8(bytes, n, 0), p2 = prefix8(bytes, n, 8);
         if (first) {
             FLOE_TRY(set_buf(&s->smin, bytes, n, err));
             FLOE_TRY(set_buf(&s->smax, bytes, n, err));
             s->smin_pfx = s->smax_pfx = p;
+            s->smin_pfx2 = s->smax_pfx2 = p2;
         } else {
-            if (p < s->smin_pfx ||
-                (p == s->smin_pfx && bytes_cmp(bytes, n, s->smin.data, s->smin.len) < 0)) {
+            if (pfx_cmp(p, p2, bytes, n, s->smin_pfx, s->smin_pfx2, &s->smin) < 0) {
                 FLOE_TRY(set_buf(&s->smin, bytes, n, err));
                 s->smin_pfx = p;
+                s->smin_pfx2 = p2;
             }
-            if (p > s->smax_pfx ||
-                (p == s->smax_pfx && bytes_cmp(bytes, n, s->smax.data, s->smax.len) > 0)) {
+            if (pfx_cmp(p, p2, bytes, n, s->smax_pfx, s->smax_pfx2, &s->smax) > 0) {
                 FLOE_TRY(set_buf(&s->smax, bytes, n, err));
                 s->smax_pfx = p;
+                s->smax_pfx2 = p2;
             }
         }
         s->has_bounds = 1;
@@ -171,10 +190,12 @@ floe_status floe_orc_stats_merge(floe_orc_stats *d, const floe_orc_stats *s, flo
             if (first || bytes_cmp(s->smin.data, s->smin.len, d->smin.data, d->smin.len) < 0) {
                 FLOE_TRY(set_buf(&d->smin, s->smin.data, s->smin.len, err));
                 d->smin_pfx = s->smin_pfx;
+                d->smin_pfx2 = s->smin_pfx2;
             }
             if (first || bytes_cmp(s->smax.data, s->smax.len, d->smax.data, d->smax.len) > 0) {
                 FLOE_TRY(set_buf(&d->smax, s->smax.data, s->smax.len, err));
                 d->smax_pfx = s->smax_pfx;
+                d->smax_pfx2 = s->smax_pfx2;
             }
         }
         break;

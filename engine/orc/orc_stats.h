@@ -30,7 +30,8 @@ typedef struct floe_orc_stats {
     double dmin, dmax, dsum;
     floe_i128 cmin, cmax, csum; /* decimals */
     floe_buf smin, smax;        /* strings */
-    uint64_t smin_pfx, smax_pfx; /* their first 8 bytes, big-endian, zero padded */
+    /* their first 16 bytes as two big-endian words, zero padded */
+    uint64_t smin_pfx, smax_pfx, smin_pfx2, smax_pfx2;
     uint64_t total_len;         /* strings, binary */
 } floe_orc_stats;
 

@@ -8,12 +8,22 @@
  *  2. Encoders are flushed at every row-group boundary, so every recorded
  *     RLE position has zero values to skip inside a run.
  *  3. A failed writer (failed != 0) never writes another byte.
+ *  4. Staged rows (w->nstage) all belong to the current row group: the
+ *     stage is drained before a row group ends and every 1,024 stripe rows.
+ *  5. A stream's raw buffer holds its bytes from raw_done on; everything
+ *     before is compressed in comp, in whole compression blocks, so a
+ *     position's block is raw offset / block size.
  *
- * Stripe life cycle: add_row -> (row-group boundary: mark positions, close
- * row-group statistics) -> stripe_flush when buffered bytes >= stripe_size
- * or at close: finish encoders, choose string encodings, compress data
- * streams, build row indexes from the compressed chunk offsets, append
- * index streams + data streams + stripe footer, record stripe statistics.
+ * Stripe life cycle: add_row -> (integer-like columns: stage the value;
+ * others: encode it) -> every 1,024 rows and at row-group ends:
+ * stage_drain encodes the staged values and compresses every full block
+ * -> (row-group boundary: mark positions, close row-group statistics) ->
+ * (a string column's 10,000th value: string_probe may switch it to DIRECT
+ * for the rest of the stripe) -> stripe_flush when the uncompressed bytes
+ * reach stripe_size or at close: finish encoders, choose the remaining
+ * string encodings, compress the streams' last blocks, build row indexes
+ * from the chunk offsets, write index streams + data streams + stripe
+ * footer, record stripe statistics.
  */
 #define _GNU_SOURCE
 #include "orc_writer.h"
@@ -32,14 +42,90 @@
 #define FLOE_ORC_WRITER_ID 99
 #define FLOE_ORC_WRITER_VERSION 6
 
+/* One stream of the current stripe. Encoders append to `raw`; each full
+ * compression block is compressed into `comp` once a batch of rows is
+ * done (os_spill), so a stripe keeps its streams compressed plus one open
+ * block each. Positions count raw bytes from the start of the stream
+ * (os_pos), and block i starts at chunks[i] in comp. */
+typedef struct ostream {
+    floe_buf raw;      /* bytes not compressed yet */
+    uint64_t raw_done; /* raw bytes already compressed into comp */
+    floe_buf comp;
+    uint64_t *chunks; /* nchunks + 1 entries once the stream is finished */
+    size_t nchunks, chunks_cap;
+} ostream;
+
+static inline uint64_t os_pos(const ostream *s) { return s->raw_done + s->raw.len; }
+
+static void os_reset(ostream *s) {
+    s->raw.len = s->comp.len = 0;
+    s->raw_done = 0;
+    s->nchunks = 0;
+}
+
+static void os_free(ostream *s) {
+    floe_buf_free(&s->raw);
+    floe_buf_free(&s->comp);
+    free(s->chunks);
+    memset(s, 0, sizeof *s);
+}
+
+/* Compress raw[0..n) (whole blocks, or the last part of the stream). */
+static floe_status os_compress(floe_orc_codec_ctx *codec, ostream *s, size_t n, floe_err *err) {
+    size_t bs = floe_orc_codec_ctx_block_size(codec);
+    size_t k = (n + bs - 1) / bs;
+    if (s->nchunks + k + 1 > s->chunks_cap) {
+        size_t cap = s->chunks_cap ? s->chunks_cap * 2 : 16;
+        while (cap < s->nchunks + k + 1) cap *= 2;
+        uint64_t *c = realloc(s->chunks, cap * sizeof *c);
+        if (!c) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        s->chunks = c;
+        s->chunks_cap = cap;
+    }
+    if (n == 0) return FLOE_OK;
+    uint64_t base = s->comp.len;
+    FLOE_TRY(floe_orc_compress(codec, s->raw.data, n, &s->comp, s->chunks + s->nchunks, err));
+    for (size_t i = 0; i < k; i++) s->chunks[s->nchunks + i] += base;
+    s->nchunks += k;
+    memmove(s->raw.data, s->raw.data + n, s->raw.len - n);
+    s->raw.len -= n;
+    s->raw_done += n;
+    return FLOE_OK;
+}
+
+static floe_status os_spill(floe_orc_codec_ctx *codec, ostream *s, floe_err *err) {
+    size_t bs = floe_orc_codec_ctx_block_size(codec);
+    if (s->raw.len < bs) return FLOE_OK;
+    return os_compress(codec, s, s->raw.len / bs * bs, err);
+}
+
+/* Compress the rest and close the chunk table with an end marker. */
+static floe_status os_finish(floe_orc_codec_ctx *codec, ostream *s, floe_err *err) {
+    FLOE_TRY(os_compress(codec, s, s->raw.len, err));
+    s->chunks[s->nchunks] = s->comp.len;
+    return FLOE_OK;
+}
+
 typedef struct rgpos {
     uint64_t present_off, data_off, aux_off, nonnull;
     int present_bits, data_bits;
 } rgpos;
 
+/* Integer-like columns are staged: add_row stores their values and null
+ * flags, and stage_drain encodes up to STAGE rows of one column at a time
+ * (statistics, RLE), never across a row-group boundary. */
+#define STAGE 1024
+enum { STAGE_NONE, STAGE_RLE2, STAGE_BYTE, STAGE_BOOL };
+
 typedef struct colw {
     floe_type type;
-    floe_buf present, data, aux, dict;
+    int stage_kind;
+    int str_direct;     /* strings: this stripe is written DIRECT as it comes */
+    int str_probed;     /* strings: the first 10,000 values were checked */
+    uint64_t str_bytes; /* strings: bytes of this stripe's values */
+    int64_t *sv;     /* staged values */
+    uint8_t *snull;  /* staged null flags */
+    ostream present, data, aux, dict;
     floe_orc_bool_enc present_enc;
     floe_orc_rle2_enc *rle_data, *rle_aux;
     floe_orc_byte_enc byte_data;
@@ -69,6 +155,14 @@ struct floe_orc_writer {
     size_t ncols;
     int failed;
     uint64_t rows, stripe_rows, rg_rows;
+    size_t nstage; /* rows staged: the last nstage rows of the stripe */
+    /* add_row's two column lists: staged columns, then the others */
+    struct stage_slot {
+        int64_t *sv;
+        uint8_t *snull;
+        size_t col;
+    } *staged;
+    size_t nstaged, *unstaged, nunstaged;
     floe_orc_stats root_rg, root_stripe, root_file; /* counts only */
     floe_buf root_rgstats;
     /* sorted mode */
@@ -76,9 +170,7 @@ struct floe_orc_writer {
     floe_buf prev_arena;
     int have_prev;
     /* stripe assembly */
-    floe_buf stripe_data, stripe_index, scratch;
-    uint64_t *chunks;
-    size_t chunks_cap;
+    floe_buf stripe_footer, stripe_index, scratch;
     /* tail */
     FloeOrc__StripeInformation *stripes;
     size_t nstripes, stripes_cap;
@@ -140,6 +232,20 @@ static floe_status col_init(colw *c, floe_type t, floe_err *err) {
         c->rle_data = malloc(sizeof *c->rle_data);
         if (!c->rle_data) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
+    switch (t.kind) {
+    case FLOE_T_SMALLINT:
+    case FLOE_T_INT:
+    case FLOE_T_BIGINT:
+    case FLOE_T_DATE: c->stage_kind = STAGE_RLE2; break;
+    case FLOE_T_TINYINT: c->stage_kind = STAGE_BYTE; break;
+    case FLOE_T_BOOLEAN: c->stage_kind = STAGE_BOOL; break;
+    default: c->stage_kind = STAGE_NONE; break;
+    }
+    if (c->stage_kind != STAGE_NONE) {
+        c->sv = malloc(STAGE * sizeof *c->sv);
+        c->snull = malloc(STAGE);
+        if (!c->sv || !c->snull) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
     if (uses_aux(t.kind)) {
         c->rle_aux = malloc(sizeof *c->rle_aux);
         if (!c->rle_aux) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
@@ -150,14 +256,16 @@ static floe_status col_init(colw *c, floe_type t, floe_err *err) {
 }
 
 static void col_free(colw *c) {
-    floe_buf_free(&c->present);
-    floe_buf_free(&c->data);
-    floe_buf_free(&c->aux);
-    floe_buf_free(&c->dict);
+    os_free(&c->present);
+    os_free(&c->data);
+    os_free(&c->aux);
+    os_free(&c->dict);
     floe_buf_free(&c->sbytes);
     floe_buf_free(&c->rgstats);
     free(c->rle_data);
     free(c->rle_aux);
+    free(c->sv);
+    free(c->snull);
     free(c->soff);
     free(c->slen);
     free(c->rg);
@@ -170,16 +278,17 @@ void floe_orc_writer_destroy(floe_orc_writer *w) {
     if (!w) return;
     for (size_t i = 0; i < w->ncols; i++) col_free(&w->cols[i]);
     free(w->cols);
+    free(w->staged);
+    free(w->unstaged);
     floe_schema_destroy(w->schema);
     floe_orc_codec_ctx_destroy(w->codec);
     free(w->prev);
     floe_buf_free(&w->prev_arena);
-    floe_buf_free(&w->stripe_data);
+    floe_buf_free(&w->stripe_footer);
     floe_buf_free(&w->stripe_index);
     floe_buf_free(&w->scratch);
     floe_buf_free(&w->metadata);
     floe_buf_free(&w->root_rgstats);
-    free(w->chunks);
     free(w->stripes);
     for (size_t i = 0; i < w->numeta; i++) {
         free(w->umeta[i].name);
@@ -222,6 +331,19 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
     }
     for (size_t i = 0; i < w->ncols; i++)
         if ((s = col_init(&w->cols[i], schema->cols[i].type, err)) != FLOE_OK) goto fail;
+    w->staged = calloc(w->ncols ? w->ncols : 1, sizeof *w->staged);
+    w->unstaged = calloc(w->ncols ? w->ncols : 1, sizeof *w->unstaged);
+    if (!w->staged || !w->unstaged) {
+        s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        if (c->stage_kind != STAGE_NONE)
+            w->staged[w->nstaged++] = (struct stage_slot){c->sv, c->snull, i};
+        else
+            w->unstaged[w->nunstaged++] = i;
+    }
     floe_orc_stats_reset(&w->root_rg);
     floe_orc_stats_reset(&w->root_stripe);
     floe_orc_stats_reset(&w->root_file);
@@ -334,27 +456,28 @@ static floe_status rg_begin(floe_orc_writer *w, floe_err *err) {
         rgpos *p = &c->rg[c->nrg++];
         memset(p, 0, sizeof *p);
         if (c->stripe_nulls) {
-            FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &p->present_bits, err));
-            p->present_off = c->present.len;
+            FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present.raw, &p->present_bits, err));
+            p->present_off = os_pos(&c->present);
         }
         switch (c->type.kind) {
         case FLOE_T_BOOLEAN:
-            FLOE_TRY(floe_orc_bool_enc_mark(&c->bool_data, &c->data, &p->data_bits, err));
+            FLOE_TRY(floe_orc_bool_enc_mark(&c->bool_data, &c->data.raw, &p->data_bits, err));
             break;
-        case FLOE_T_TINYINT: FLOE_TRY(floe_orc_byte_enc_flush(&c->byte_data, &c->data, err)); break;
+        case FLOE_T_TINYINT: FLOE_TRY(floe_orc_byte_enc_flush(&c->byte_data, &c->data.raw, err)); break;
         case FLOE_T_SMALLINT:
         case FLOE_T_INT:
         case FLOE_T_BIGINT:
         case FLOE_T_DATE:
         case FLOE_T_TIMESTAMP:
-            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_data, &c->data, err));
+            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_data, &c->data.raw, err));
             break;
         default: break;
         }
-        if (c->type.kind != FLOE_T_STRING && c->rle_aux)
-            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err));
-        p->data_off = c->data.len;
-        p->aux_off = c->aux.len;
+        /* undecided string columns get their positions in string_encode */
+        if (c->rle_aux && (c->type.kind != FLOE_T_STRING || c->str_direct))
+            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err));
+        p->data_off = os_pos(&c->data);
+        p->aux_off = os_pos(&c->aux);
         p->nonnull = c->sn;
     }
     return FLOE_OK;
@@ -410,6 +533,12 @@ static uint64_t encode_nanos(uint32_t nanos) {
 
 static floe_status string_push(colw *c, const uint8_t *p, size_t n, floe_err *err) {
     if (n > UINT32_MAX) return floe_err_set(err, FLOE_ERR_LIMIT, "string value over 4 GiB");
+    c->str_bytes += n;
+    if (c->str_direct) {
+        c->sn++;
+        FLOE_TRY(floe_buf_append(&c->data.raw, p, n, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)n, &c->aux.raw, err);
+    }
     if (c->sn == c->scap) {
         size_t cap = c->scap ? c->scap * 2 : 1024;
         uint64_t *o = realloc(c->soff, cap * sizeof *o);
@@ -432,63 +561,53 @@ static floe_status string_push(colw *c, const uint8_t *p, size_t n, floe_err *er
  * already begun. `row` is the row's index in the stripe. */
 static floe_status present_activate(colw *c, uint64_t row, uint32_t stride, floe_err *err) {
     floe_orc_bool_enc_init(&c->present_enc);
-    c->present.len = 0;
+    os_reset(&c->present);
     uint64_t r = 0;
     for (size_t g = 0; g < c->nrg; g++) {
         uint64_t start = stride ? (uint64_t)g * stride : 0;
-        for (; r < start; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present, err));
-        FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present, &c->rg[g].present_bits, err));
-        c->rg[g].present_off = c->present.len;
+        for (; r < start; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present.raw, err));
+        FLOE_TRY(floe_orc_bool_enc_mark(&c->present_enc, &c->present.raw, &c->rg[g].present_bits, err));
+        c->rg[g].present_off = os_pos(&c->present);
     }
-    for (; r < row; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present, err));
+    for (; r < row; r++) FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, 1, &c->present.raw, err));
     c->stripe_nulls = 1;
     return FLOE_OK;
 }
 
+/* One value of an unstaged column. */
 static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, uint64_t row,
                            uint32_t stride, floe_err *err) {
     if (v->is_null && !c->stripe_nulls) FLOE_TRY(present_activate(c, row, stride, err));
     if (c->stripe_nulls)
-        FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present, err));
+        FLOE_TRY(floe_orc_bool_enc_put(&c->present_enc, !v->is_null, &c->present.raw, err));
     if (v->is_null) return floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err);
     floe_type_kind k = c->type.kind;
-    if (k == FLOE_T_SMALLINT || k == FLOE_T_INT || k == FLOE_T_BIGINT || k == FLOE_T_DATE) {
-        /* the hot path, statistics inline (floe_orc_stats_add's integer case) */
-        floe_orc_stats *st = &c->st_rg;
-        int64_t x = v->v.i64;
-        if (st->count == 0 || x < st->imin) st->imin = x;
-        if (st->count == 0 || x > st->imax) st->imax = x;
-        if (st->sum_ok && __builtin_add_overflow(st->isum, x, &st->isum)) st->sum_ok = 0;
-        st->has_bounds = 1;
-        st->count++;
-        return floe_orc_rle2_enc_put(c->rle_data, x, &c->data, err);
-    }
     FLOE_TRY(floe_orc_stats_add(&c->st_rg, c->type, v, bytes, err));
     switch (k) {
+    case FLOE_T_BOOLEAN:
+    case FLOE_T_TINYINT:
     case FLOE_T_SMALLINT:
     case FLOE_T_INT:
     case FLOE_T_BIGINT:
-    case FLOE_T_DATE: break; /* handled above */
-    case FLOE_T_BOOLEAN: return floe_orc_bool_enc_put(&c->bool_data, v->v.i64 != 0, &c->data, err);
-    case FLOE_T_TINYINT: return floe_orc_byte_enc_put(&c->byte_data, (uint8_t)v->v.i64, &c->data, err);
+    case FLOE_T_DATE: break; /* staged: stage_drain_col */
     case FLOE_T_FLOAT: {
         float f = (float)v->v.f64;
         uint32_t u;
         memcpy(&u, &f, 4);
-        return put_le(&c->data, u, 4, err);
+        return put_le(&c->data.raw, u, 4, err);
     }
     case FLOE_T_DOUBLE: {
         uint64_t u;
         memcpy(&u, &v->v.f64, 8);
-        return put_le(&c->data, u, 8, err);
+        return put_le(&c->data.raw, u, 8, err);
     }
     case FLOE_T_DECIMAL:
-        FLOE_TRY(put_i128_varint(&c->data, v->v.dec, err));
-        return floe_orc_rle2_enc_put(c->rle_aux, c->type.scale, &c->aux, err);
+        FLOE_TRY(put_i128_varint(&c->data.raw, v->v.dec, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, c->type.scale, &c->aux.raw, err);
     case FLOE_T_STRING: return string_push(c, bytes, v->v.bytes.len, err);
     case FLOE_T_BINARY:
-        FLOE_TRY(floe_buf_append(&c->data, bytes, v->v.bytes.len, err));
-        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)v->v.bytes.len, &c->aux, err);
+        FLOE_TRY(floe_buf_append(&c->data.raw, bytes, v->v.bytes.len, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)v->v.bytes.len, &c->aux.raw, err);
     case FLOE_T_TIMESTAMP: {
         int64_t us = v->v.i64;
         if (!floe_orc_timestamp_storable(us))
@@ -509,15 +628,124 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
          * (ORC-645); docs/table-format.md says so. */
         if (secs < 0 && nanos > 999999) secs += 1;
         int64_t rel = secs - FLOE_ORC_TS_BASE;
-        FLOE_TRY(floe_orc_rle2_enc_put(c->rle_data, rel, &c->data, err));
-        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)encode_nanos(nanos), &c->aux, err);
+        FLOE_TRY(floe_orc_rle2_enc_put(c->rle_data, rel, &c->data.raw, err));
+        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)encode_nanos(nanos), &c->aux.raw, err);
     }
     }
     return FLOE_OK;
 }
 
+/* Integer statistics of m non-null values, the same as m calls of
+ * floe_orc_stats_add (the sum is given up at the first overflowing
+ * partial sum). */
+static void int_stats_batch(floe_orc_stats *st, const int64_t *v, size_t m) {
+    if (m == 0) return;
+    int64_t mn = v[0], mx = v[0];
+    uint64_t sum = 0;
+    for (size_t i = 0; i < m; i++) {
+        int64_t x = v[i];
+        mn = x < mn ? x : mn;
+        mx = x > mx ? x : mx;
+        sum += (uint64_t)x;
+    }
+    if (st->count == 0 || mn < st->imin) st->imin = mn;
+    if (st->count == 0 || mx > st->imax) st->imax = mx;
+    if (st->sum_ok) {
+        /* no partial sum can overflow when |isum| + m * max|x| fits */
+        __int128 amx = mx < 0 ? -(__int128)mx : (__int128)mx;
+        __int128 amn = mn < 0 ? -(__int128)mn : (__int128)mn;
+        __int128 bound = (amx > amn ? amx : amn) * (__int128)m;
+        __int128 acc = st->isum < 0 ? -(__int128)st->isum : (__int128)st->isum;
+        if (acc + bound <= (__int128)INT64_MAX) {
+            st->isum = (int64_t)((uint64_t)st->isum + sum);
+        } else {
+            for (size_t i = 0; i < m; i++)
+                if (__builtin_add_overflow(st->isum, v[i], &st->isum)) {
+                    st->sum_ok = 0;
+                    break;
+                }
+        }
+    }
+    st->has_bounds = 1;
+    st->count += m;
+}
+
+/* Encode the staged rows of one column: rows [row0, row0 + n) of the
+ * stripe, all in the current row group. */
+static floe_status stage_drain_col(colw *c, size_t n, uint64_t row0, uint32_t stride,
+                                   floe_err *err) {
+    size_t m = n;
+    unsigned any_null = 0;
+    for (size_t i = 0; i < n; i++) any_null |= c->snull[i];
+    if (any_null) {
+        size_t f = 0;
+        while (!c->snull[f]) f++;
+        if (!c->stripe_nulls) FLOE_TRY(present_activate(c, row0 + f, stride, err));
+        else f = 0;
+        /* present bits: 1 = value present */
+        uint8_t bits[STAGE];
+        for (size_t i = f; i < n; i++) bits[i] = !c->snull[i];
+        FLOE_TRY(floe_orc_bool_enc_put_n(&c->present_enc, bits + f, n - f, &c->present.raw, err));
+        c->st_rg.has_null = 1;
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            c->sv[m] = c->sv[i];
+            m += !c->snull[i];
+        }
+    } else if (c->stripe_nulls) {
+        uint8_t bits[STAGE];
+        memset(bits, 1, n);
+        FLOE_TRY(floe_orc_bool_enc_put_n(&c->present_enc, bits, n, &c->present.raw, err));
+    }
+    switch (c->stage_kind) {
+    case STAGE_RLE2:
+        int_stats_batch(&c->st_rg, c->sv, m);
+        return floe_orc_rle2_enc_put_n(c->rle_data, c->sv, m, &c->data.raw, err);
+    case STAGE_BYTE: {
+        uint8_t b[STAGE];
+        for (size_t i = 0; i < m; i++) b[i] = (uint8_t)c->sv[i];
+        int_stats_batch(&c->st_rg, c->sv, m);
+        return floe_orc_byte_enc_put_n(&c->byte_data, b, m, &c->data.raw, err);
+    }
+    case STAGE_BOOL: {
+        uint8_t b[STAGE];
+        uint64_t t = 0;
+        for (size_t i = 0; i < m; i++) {
+            b[i] = c->sv[i] != 0;
+            t += b[i];
+        }
+        c->st_rg.isum += (int64_t)t;
+        c->st_rg.count += m;
+        return floe_orc_bool_enc_put_n(&c->bool_data, b, m, &c->data.raw, err);
+    }
+    default: return FLOE_OK;
+    }
+}
+
+/* Encode the staged rows, then compress every stream's full blocks. */
+static floe_status stage_drain(floe_orc_writer *w, floe_err *err) {
+    size_t n = w->nstage;
+    w->nstage = 0;
+    uint64_t row0 = w->stripe_rows - n;
+    for (size_t i = 0; i < w->ncols; i++) {
+        colw *c = &w->cols[i];
+        floe_status s = FLOE_OK;
+        if (c->stage_kind != STAGE_NONE && n) s = stage_drain_col(c, n, row0, w->o.row_index_stride, err);
+        if (s == FLOE_OK) s = os_spill(w->codec, &c->present, err);
+        if (s == FLOE_OK) s = os_spill(w->codec, &c->data, err);
+        if (s == FLOE_OK) s = os_spill(w->codec, &c->aux, err);
+        if (s != FLOE_OK) {
+            floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
+            return s;
+        }
+    }
+    return FLOE_OK;
+}
+
 static size_t col_buffered(const colw *c) {
-    return c->present.len + c->data.len + c->aux.len + c->sbytes.len + c->sn * 12;
+    /* strings count as their bytes plus 12 per value, however encoded */
+    if (c->type.kind == FLOE_T_STRING) return os_pos(&c->present) + c->str_bytes + c->sn * 12;
+    return os_pos(&c->present) + os_pos(&c->data) + os_pos(&c->aux);
 }
 
 /* ---- sorted mode ---- */
@@ -557,6 +785,7 @@ static floe_status check_order(floe_orc_writer *w, const floe_value *vals,
 }
 
 static floe_status stripe_flush(floe_orc_writer *w, floe_err *err);
+static floe_status string_probe(floe_orc_writer *w, colw *c, floe_err *err);
 
 floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
                                     const floe_buf *arena, floe_err *err) {
@@ -565,25 +794,39 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
     int new_rg = w->stripe_rows == 0 ||
                  (w->o.row_index_stride && w->rg_rows == w->o.row_index_stride);
     if (new_rg) {
+        WTRY(stage_drain(w, err));
         if (w->stripe_rows) WTRY(rg_end(w, err));
         WTRY(rg_begin(w, err));
     }
-    for (size_t i = 0; i < w->ncols; i++) {
+    size_t si = w->nstage;
+    for (size_t j = 0; j < w->nstaged; j++) {
+        const struct stage_slot *st = &w->staged[j];
+        const floe_value *v = &vals[st->col];
+        st->sv[si] = v->v.i64;
+        st->snull[si] = v->is_null;
+    }
+    for (size_t j = 0; j < w->nunstaged; j++) {
+        size_t i = w->unstaged[j];
+        colw *c = &w->cols[i];
         const uint8_t *bytes = NULL;
-        floe_type_kind k = w->cols[i].type.kind;
+        floe_type_kind k = c->type.kind;
         if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
             bytes = floe_value_bytes(&vals[i], arena);
-        floe_status s = col_add(&w->cols[i], &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
+        floe_status s = col_add(c, &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
+        if (s == FLOE_OK && k == FLOE_T_STRING && c->sn == 10000 && !c->str_probed)
+            s = string_probe(w, c, err);
         if (s != FLOE_OK) {
             floe_err_prefix(err, "column %s: ", w->schema->cols[i].name);
             return fail(w, s);
         }
     }
+    w->nstage = si + 1;
     w->rows++;
     w->stripe_rows++;
     w->rg_rows++;
     w->root_rg.count++;
-    if ((w->stripe_rows & 1023) == 0) {
+    if ((w->stripe_rows & (STAGE - 1)) == 0) {
+        WTRY(stage_drain(w, err));
         size_t total = 0;
         for (size_t i = 0; i < w->ncols; i++) total += col_buffered(&w->cols[i]);
         if (total >= w->o.stripe_size) WTRY(stripe_flush(w, err));
@@ -597,6 +840,7 @@ typedef struct stream_rec {
     int kind;
     uint32_t column;
     uint64_t length;
+    const ostream *os; /* data streams: the bytes; NULL for index streams */
 } stream_rec;
 
 typedef struct stripe_ctx {
@@ -604,20 +848,11 @@ typedef struct stripe_ctx {
     size_t nstreams, cap;
 } stripe_ctx;
 
-/* Compress `raw` into w->stripe_data as one stream; fill chunk starts. */
+/* Finish a stream of the stripe and list it (its bytes are written from
+ * its own buffer when the stripe is assembled). */
 static floe_status emit_stream(floe_orc_writer *w, stripe_ctx *sc, int kind, uint32_t col,
-                               const floe_buf *raw, floe_err *err) {
-    size_t nchunks = (raw->len + w->o.block_size - 1) / w->o.block_size + 1;
-    if (nchunks > w->chunks_cap) {
-        uint64_t *c = realloc(w->chunks, nchunks * sizeof *c);
-        if (!c) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-        w->chunks = c;
-        w->chunks_cap = nchunks;
-    }
-    size_t before = w->stripe_data.len;
-    FLOE_TRY(floe_orc_compress(w->codec, raw->data, raw->len, &w->stripe_data, w->chunks, err));
-    uint64_t len = w->stripe_data.len - before;
-    w->chunks[nchunks - 1] = len; /* a position at the very end of the stream */
+                               ostream *os, floe_err *err) {
+    FLOE_TRY(os_finish(w->codec, os, err));
     if (sc->nstreams == sc->cap) {
         size_t cap = sc->cap ? sc->cap * 2 : 32;
         stream_rec *s = realloc(sc->streams, cap * sizeof *s);
@@ -625,7 +860,7 @@ static floe_status emit_stream(floe_orc_writer *w, stripe_ctx *sc, int kind, uin
         sc->streams = s;
         sc->cap = cap;
     }
-    sc->streams[sc->nstreams++] = (stream_rec){kind, col, len};
+    sc->streams[sc->nstreams++] = (stream_rec){kind, col, os->comp.len, os};
     return FLOE_OK;
 }
 
@@ -636,10 +871,12 @@ static floe_status put_u64(floe_buf *b, uint64_t v, floe_err *err) {
     return floe_buf_append(b, &v, sizeof v, err);
 }
 
-/* Translate an uncompressed offset into row index positions. */
-static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off, size_t raw_len,
-                           floe_err *err) {
+/* Translate an uncompressed offset in a finished stream into row index
+ * positions. */
+static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off,
+                           const ostream *os, floe_err *err) {
     if (w->o.codec == FLOE_ORC_NONE) return put_u64(pos, raw_off, err);
+    uint64_t raw_len = os_pos(os);
     size_t bs = w->o.block_size;
     size_t nchunks = (raw_len + bs - 1) / bs;
     size_t ci = (size_t)(raw_off / bs);
@@ -648,7 +885,7 @@ static floe_status put_pos(floe_orc_writer *w, floe_buf *pos, uint64_t raw_off, 
         ci = nchunks; /* the end marker slot */
         within = 0;
     }
-    FLOE_TRY(put_u64(pos, w->chunks[ci], err));
+    FLOE_TRY(put_u64(pos, os->chunks[ci], err));
     return put_u64(pos, within, err);
 }
 
@@ -663,6 +900,26 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n) {
     return h ^ (h >> 29);
 }
 
+/* Resize the table for n values and re-insert the nd distinct ones. */
+static floe_status strhash_grow(strhash *h, const colw *c, const uint32_t *distinct, size_t nd,
+                                size_t n, floe_err *err) {
+    size_t cap = 16;
+    while (cap < n * 2) cap *= 2;
+    if (cap - 1 <= h->mask) return FLOE_OK;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    for (size_t d = 0; d < nd; d++) {
+        uint32_t j = distinct[d];
+        size_t slot = hash_bytes(c->sbytes.data + c->soff[j], c->slen[j]) & (cap - 1);
+        while (slots[slot]) slot = (slot + 1) & (cap - 1);
+        slots[slot] = (uint32_t)d + 1;
+    }
+    free(h->slots);
+    h->slots = slots;
+    h->mask = cap - 1;
+    return FLOE_OK;
+}
+
 static int cmp_dict(const void *a, const void *b, void *ctx) {
     const colw *c = ctx;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -672,12 +929,82 @@ static int cmp_dict(const void *a, const void *b, void *ctx) {
     return lx < ly ? -1 : lx > ly;
 }
 
+/* Write a string column's buffered values DIRECT: the bytes to DATA, the
+ * lengths to LENGTH (flushed at each row group's first value), and each
+ * row group's positions. The encoder keeps its last run open. */
+static floe_status string_replay_direct(colw *c, floe_err *err) {
+    size_t n = c->sn;
+    floe_orc_rle2_enc_init(c->rle_aux, 0);
+    size_t g = 0;
+    for (size_t i = 0; i <= n; i++) {
+        while (g < c->nrg && c->rg[g].nonnull == i) {
+            FLOE_TRY(floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err));
+            c->rg[g].aux_off = os_pos(&c->aux);
+            c->rg[g].data_off = os_pos(&c->data);
+            g++;
+        }
+        if (i == n) break;
+        FLOE_TRY(floe_orc_rle2_enc_put(c->rle_aux, c->slen[i], &c->aux.raw, err));
+        if (c->slen[i])
+            FLOE_TRY(floe_buf_append(&c->data.raw, c->sbytes.data + c->soff[i], c->slen[i], err));
+    }
+    return FLOE_OK;
+}
+
+/* At a string column's 10,000th value of a stripe: when those values are
+ * too distinct for a dictionary (string_encode's early check, which would
+ * decide the same at the stripe's end), switch the column to DIRECT for
+ * the rest of the stripe, so that its bytes are compressed as they come
+ * instead of being held until the stripe ends. */
+static floe_status string_probe(floe_orc_writer *w, colw *c, floe_err *err) {
+    c->str_probed = 1;
+    size_t n = c->sn, cap = 16, nd = 0;
+    while (cap < n * 2) cap *= 2;
+    uint32_t *slots = calloc(cap, sizeof *slots), *distinct = malloc(n * sizeof *distinct);
+    if (!slots || !distinct) {
+        free(slots);
+        free(distinct);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = c->sbytes.data + c->soff[i];
+        size_t slot = hash_bytes(p, c->slen[i]) & (cap - 1);
+        for (;;) {
+            uint32_t e = slots[slot];
+            if (e == 0) {
+                slots[slot] = (uint32_t)nd + 1;
+                distinct[nd++] = (uint32_t)i;
+                break;
+            }
+            uint32_t j = distinct[e - 1];
+            if (c->slen[j] == c->slen[i] &&
+                (c->slen[i] == 0 || memcmp(c->sbytes.data + c->soff[j], p, c->slen[i]) == 0))
+                break;
+            slot = (slot + 1) & (cap - 1);
+        }
+    }
+    free(slots);
+    free(distinct);
+    if ((double)nd <= w->o.dict_threshold * (double)n) return FLOE_OK;
+    FLOE_TRY(string_replay_direct(c, err));
+    c->str_direct = 1;
+    c->sbytes.len = 0;
+    return FLOE_OK;
+}
+
 /* Encode a string column's stripe: DICTIONARY_V2 or DIRECT_V2. Fills
  * c->data (indexes or bytes), c->aux (lengths), c->dict and, for each row
  * group, rg[].data_off / aux_off (uncompressed offsets). */
 static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
     size_t n = c->sn;
-    c->data.len = c->aux.len = c->dict.len = 0;
+    if (c->str_direct) {
+        c->enc_kind = FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT_V2;
+        c->dict_size = 0;
+        return floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err);
+    }
+    os_reset(&c->data);
+    os_reset(&c->aux);
+    os_reset(&c->dict);
     /* a stripe of empty strings leaves sbytes unallocated: give it a byte
      * so that offsets into it never apply to a NULL pointer */
     FLOE_TRY(floe_buf_reserve(&c->sbytes, 1, err));
@@ -687,8 +1014,13 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
     size_t nd = 0;
     int use_dict = 0;
     if (n > 0 && n <= UINT32_MAX - 1) {
+        /* Early check, as the Java writer does: when the first row group's
+         * worth of values is already too distinct, go direct without
+         * hashing the rest of the stripe. The table starts at the size the
+         * check needs and grows to the stripe's size only past it. */
+        size_t probe = n < 10000 ? n : 10000;
         size_t cap = 16;
-        while (cap < n * 2) cap *= 2;
+        while (cap < probe * 2) cap *= 2;
         h.slots = calloc(cap, sizeof *h.slots);
         ids = malloc(n * sizeof *ids);
         distinct = malloc(n * sizeof *distinct);
@@ -698,15 +1030,14 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
         }
         h.mask = cap - 1;
         size_t limit = (size_t)(w->o.dict_threshold * (double)n);
-        /* Early check, as the Java writer does: when the first row group's
-         * worth of values is already too distinct, go direct without
-         * hashing the rest of the stripe. */
-        size_t probe = n < 10000 ? n : 10000;
         int early_direct = 0;
         for (size_t i = 0; i < n; i++) {
-            if (i == probe && (double)nd > w->o.dict_threshold * (double)probe) {
-                early_direct = 1;
-                break;
+            if (i == probe) {
+                if ((double)nd > w->o.dict_threshold * (double)probe) {
+                    early_direct = 1;
+                    break;
+                }
+                if ((s = strhash_grow(&h, c, distinct, nd, n, err)) != FLOE_OK) goto done;
             }
             const uint8_t *p = c->sbytes.data + c->soff[i];
             size_t slot = hash_bytes(p, c->slen[i]) & h.mask;
@@ -747,44 +1078,29 @@ static floe_status string_encode(floe_orc_writer *w, colw *c, floe_err *err) {
         size_t g = 0;
         for (size_t i = 0; i <= n; i++) {
             while (g < c->nrg && c->rg[g].nonnull == i) {
-                if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err)) != FLOE_OK) goto done;
-                c->rg[g].data_off = c->data.len;
+                if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data.raw, err)) != FLOE_OK) goto done;
+                c->rg[g].data_off = os_pos(&c->data);
                 g++;
             }
             if (i == n) break;
-            if ((s = floe_orc_rle2_enc_put(c->rle_data, rank[ids[i]], &c->data, err)) != FLOE_OK)
+            if ((s = floe_orc_rle2_enc_put(c->rle_data, rank[ids[i]], &c->data.raw, err)) != FLOE_OK)
                 goto done;
         }
-        if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err)) != FLOE_OK) goto done;
+        if ((s = floe_orc_rle2_enc_flush(c->rle_data, &c->data.raw, err)) != FLOE_OK) goto done;
         for (size_t r = 0; r < nd; r++) {
             uint32_t vi = distinct[r];
-            if ((s = floe_buf_append(&c->dict, c->sbytes.data + c->soff[vi], c->slen[vi], err)) !=
-                    FLOE_OK ||
-                (s = floe_orc_rle2_enc_put(c->rle_aux, c->slen[vi], &c->aux, err)) != FLOE_OK)
+            if ((s = floe_buf_append(&c->dict.raw, c->sbytes.data + c->soff[vi], c->slen[vi],
+                                     err)) != FLOE_OK ||
+                (s = floe_orc_rle2_enc_put(c->rle_aux, c->slen[vi], &c->aux.raw, err)) != FLOE_OK)
                 goto done;
         }
-        s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err);
+        s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err);
         c->enc_kind = FLOE_ORC__COLUMN_ENCODING__KIND__DICTIONARY_V2;
         c->dict_size = (uint32_t)nd;
     } else {
-        floe_orc_rle2_enc_init(c->rle_aux, 0);
-        size_t g = 0;
-        for (size_t i = 0; i <= n; i++) {
-            while (g < c->nrg && c->rg[g].nonnull == i) {
-                if ((s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err)) != FLOE_OK) goto done;
-                c->rg[g].aux_off = c->aux.len;
-                c->rg[g].data_off = i < n ? c->soff[i] : c->sbytes.len;
-                g++;
-            }
-            if (i == n) break;
-            if ((s = floe_orc_rle2_enc_put(c->rle_aux, c->slen[i], &c->aux, err)) != FLOE_OK)
-                goto done;
-        }
-        if ((s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err)) != FLOE_OK) goto done;
-        /* the data stream is the values' bytes, already contiguous */
-        floe_buf tmp = c->data;
-        c->data = c->sbytes;
-        c->sbytes = tmp;
+        if ((s = string_replay_direct(c, err)) != FLOE_OK ||
+            (s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err)) != FLOE_OK)
+            goto done;
         c->enc_kind = FLOE_ORC__COLUMN_ENCODING__KIND__DIRECT_V2;
         c->dict_size = 0;
     }
@@ -808,10 +1124,11 @@ static int col_encoding(floe_type_kind k) {
 
 static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
     if (w->stripe_rows == 0) return FLOE_OK;
+    FLOE_TRY(stage_drain(w, err));
     FLOE_TRY(rg_end(w, err));
     stripe_ctx sc = {0};
     floe_status s = FLOE_OK;
-    w->stripe_data.len = w->stripe_index.len = 0;
+    w->stripe_footer.len = w->stripe_index.len = 0;
     /* per column: raw stream sizes and, per row group, positions */
     floe_buf *positions = calloc(w->ncols ? w->ncols : 1, sizeof *positions);
     size_t *pos_per_rg = calloc(w->ncols ? w->ncols : 1, sizeof *pos_per_rg);
@@ -824,24 +1141,23 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         colw *c = &w->cols[i];
         uint32_t col = (uint32_t)i + 1;
         if (c->stripe_nulls &&
-            (s = floe_orc_bool_enc_finish(&c->present_enc, &c->present, err)) != FLOE_OK)
+            (s = floe_orc_bool_enc_finish(&c->present_enc, &c->present.raw, err)) != FLOE_OK)
             break;
         c->enc_kind = col_encoding(c->type.kind);
         switch (c->type.kind) {
-        case FLOE_T_BOOLEAN: s = floe_orc_bool_enc_finish(&c->bool_data, &c->data, err); break;
-        case FLOE_T_TINYINT: s = floe_orc_byte_enc_flush(&c->byte_data, &c->data, err); break;
+        case FLOE_T_BOOLEAN: s = floe_orc_bool_enc_finish(&c->bool_data, &c->data.raw, err); break;
+        case FLOE_T_TINYINT: s = floe_orc_byte_enc_flush(&c->byte_data, &c->data.raw, err); break;
         case FLOE_T_SMALLINT:
         case FLOE_T_INT:
         case FLOE_T_BIGINT:
         case FLOE_T_DATE:
-        case FLOE_T_TIMESTAMP: s = floe_orc_rle2_enc_flush(c->rle_data, &c->data, err); break;
+        case FLOE_T_TIMESTAMP: s = floe_orc_rle2_enc_flush(c->rle_data, &c->data.raw, err); break;
         case FLOE_T_STRING: s = string_encode(w, c, err); break;
         default: break;
         }
         if (s == FLOE_OK && c->type.kind != FLOE_T_STRING && c->rle_aux)
-            s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux, err);
+            s = floe_orc_rle2_enc_flush(c->rle_aux, &c->aux.raw, err);
         if (s != FLOE_OK) break;
-        size_t raw_len[3] = {c->present.len, c->data.len, c->aux.len};
         /* streams: PRESENT, DATA, LENGTH|SECONDARY, DICTIONARY_DATA; the
          * positions of each are computed right after it is compressed. */
         if (c->stripe_nulls)
@@ -851,7 +1167,7 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         floe_buf ppos[3] = {FLOE_BUF_INIT, FLOE_BUF_INIT, FLOE_BUF_INIT};
         if (s == FLOE_OK && c->stripe_nulls) {
             for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
-                s = put_pos(w, &ppos[0], c->rg[g].present_off, raw_len[0], err);
+                s = put_pos(w, &ppos[0], c->rg[g].present_off, &c->present, err);
                 if (s == FLOE_OK) s = put_u64(&ppos[0], 0, err);
                 if (s == FLOE_OK)
                     s = put_u64(&ppos[0], (uint64_t)c->rg[g].present_bits, err);
@@ -863,7 +1179,7 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
             c->stripe_nulls = 0; /* col_positions without PRESENT, AUX added below */
             for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
                 floe_type_kind k = c->type.kind;
-                s = put_pos(w, &ppos[1], c->rg[g].data_off, raw_len[1], err);
+                s = put_pos(w, &ppos[1], c->rg[g].data_off, &c->data, err);
                 if (s == FLOE_OK) {
                     if (k == FLOE_T_BOOLEAN) {
                         s = put_u64(&ppos[1], 0, err);
@@ -892,12 +1208,9 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
             s = emit_stream(w, &sc, FLOE_ORC__STREAM__KIND__DICTIONARY_DATA, col, &c->dict, err);
         if (s == FLOE_OK && has_aux && aux_kind == FLOE_ORC__STREAM__KIND__SECONDARY)
             s = emit_stream(w, &sc, aux_kind, col, &c->aux, err);
-        /* The chunk table now belongs to the last emitted stream. For AUX
-         * positions in a string column the dictionary came after LENGTH,
-         * but dictionary columns carry no LENGTH positions. */
         if (s == FLOE_OK && aux_in_index) {
             for (size_t g = 0; g < c->nrg && s == FLOE_OK; g++) {
-                s = put_pos(w, &ppos[2], c->rg[g].aux_off, raw_len[2], err);
+                s = put_pos(w, &ppos[2], c->rg[g].aux_off, &c->aux, err);
                 if (s == FLOE_OK) s = put_u64(&ppos[2], 0, err);
             }
         }
@@ -955,7 +1268,7 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
                 s = floe_orc_compress(w->codec, idx.data, idx.len, &w->stripe_index, NULL, err);
                 if (s == FLOE_OK) {
                     stream_rec r = {FLOE_ORC__STREAM__KIND__ROW_INDEX, (uint32_t)i,
-                                    w->stripe_index.len - before};
+                                    w->stripe_index.len - before, NULL};
                     /* index streams are listed first */
                     if (sc.nstreams == sc.cap) {
                         size_t cap = sc.cap ? sc.cap * 2 : 32;
@@ -993,7 +1306,9 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         cep = calloc(w->ncols + 1, sizeof *cep);
         if (!st || !stp || !ce || !cep) s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
-    uint64_t index_len = w->stripe_index.len, data_len = w->stripe_data.len, footer_len = 0;
+    uint64_t index_len = w->stripe_index.len, data_len = 0, footer_len = 0;
+    for (size_t i = 0; i < sc.nstreams; i++)
+        if (sc.streams[i].os) data_len += sc.streams[i].length;
     if (s == FLOE_OK) {
         for (size_t i = 0; i < sc.nstreams; i++) {
             floe_orc__stream__init(&st[i]);
@@ -1025,19 +1340,22 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         if (s == FLOE_OK) {
             floe_orc__stripe_footer__pack(&sf, w->scratch.data);
             w->scratch.len = n;
-            size_t before = w->stripe_data.len;
-            s = floe_orc_compress(w->codec, w->scratch.data, n, &w->stripe_data, NULL, err);
-            footer_len = w->stripe_data.len - before;
+            s = floe_orc_compress(w->codec, w->scratch.data, n, &w->stripe_footer, NULL, err);
+            footer_len = w->stripe_footer.len;
         }
     }
     free(st);
     free(stp);
     free(ce);
     free(cep);
-    free(sc.streams);
     uint64_t offset = floe_output_offset(w->out);
     if (s == FLOE_OK) s = floe_output_write(w->out, w->stripe_index.data, w->stripe_index.len, err);
-    if (s == FLOE_OK) s = floe_output_write(w->out, w->stripe_data.data, w->stripe_data.len, err);
+    for (size_t i = 0; i < sc.nstreams && s == FLOE_OK; i++)
+        if (sc.streams[i].os)
+            s = floe_output_write(w->out, sc.streams[i].os->comp.data, sc.streams[i].length, err);
+    if (s == FLOE_OK)
+        s = floe_output_write(w->out, w->stripe_footer.data, w->stripe_footer.len, err);
+    free(sc.streams);
     if (s != FLOE_OK) return s;
     /* stripe information and statistics */
     if (w->nstripes == w->stripes_cap) {
@@ -1078,8 +1396,14 @@ static floe_status stripe_flush(floe_orc_writer *w, floe_err *err) {
         colw *c = &w->cols[i];
         FLOE_TRY(floe_orc_stats_merge(&c->st_file, &c->st_stripe, c->type, err));
         floe_orc_stats_reset(&c->st_stripe);
-        c->present.len = c->data.len = c->aux.len = c->dict.len = c->sbytes.len = 0;
+        os_reset(&c->present);
+        os_reset(&c->data);
+        os_reset(&c->aux);
+        os_reset(&c->dict);
+        c->sbytes.len = 0;
         c->sn = 0;
+        c->str_direct = c->str_probed = 0;
+        c->str_bytes = 0;
         c->nrg = 0;
         c->rgstats.len = 0;
         c->stripe_nulls = 0;

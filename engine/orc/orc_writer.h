@@ -3,9 +3,10 @@
  *
  * The file's root is a struct whose fields are the schema's columns. Rows
  * are added one at a time; the writer keeps the current stripe's streams in
- * memory (uncompressed, bounded by the stripe size), and at the stripe
- * target size, or at close, encodes, compresses and appends the stripe to
- * the output. Every column carries the type attributes `iceberg.id` (the
+ * memory, compressed block by block as they fill (strings bound for a
+ * dictionary stay uncompressed until the stripe ends), and when their
+ * uncompressed size reaches the stripe size, or at close, appends the
+ * stripe to the output. Every column carries the type attributes `iceberg.id` (the
  * column's field id) and `iceberg.required`, unless the caller omits them
  * (system columns), plus any extra attributes the caller sets.
  *

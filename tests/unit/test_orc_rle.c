@@ -864,9 +864,89 @@ static void test_byte_bool_hostile(void) {
     FT_EQ_INT(floe_orc_bool_dec_next(&bd, got, 1, &err), FLOE_ERR_TRUNCATED);
 }
 
+/* put_n must write exactly the bytes of the same values put one by one,
+ * whatever the chunking (the writer stages values and encodes them in
+ * batches). */
+static void test_put_n_same_bytes(void) {
+    floe_err err = {0};
+    floe_buf a = FLOE_BUF_INIT, b = FLOE_BUF_INIT, c = FLOE_BUF_INIT, d = FLOE_BUF_INIT;
+    size_t cap = 5000;
+    int64_t *v = malloc(cap * sizeof *v);
+    uint8_t *u = malloc(cap);
+    floe_orc_rle2_enc *e1 = malloc(sizeof *e1), *e2 = malloc(sizeof *e2);
+    FT_CHECK(v && u && e1 && e2);
+    rng_seed(4242);
+    for (int iter = 0; iter < 600; iter++) {
+        size_t n = 1 + (size_t)rng_below(iter % 4 ? 1500 : cap);
+        int dist = iter % 14;
+        fill(v, n, dist);
+        int sgn = (int)(rng() & 1);
+        floe_orc_rle2_enc_init(e1, sgn);
+        floe_orc_rle2_enc_init(e2, sgn);
+        floe_buf_reset(&a);
+        floe_buf_reset(&b);
+        for (size_t i = 0; i < n;) {
+            size_t k = 1 + (size_t)rng_below(iter % 2 ? 40 : 1100);
+            if (k > n - i) k = n - i;
+            for (size_t j = 0; j < k; j++)
+                FT_OK(floe_orc_rle2_enc_put(e1, v[i + j], &a, &err), &err);
+            FT_OK(floe_orc_rle2_enc_put_n(e2, v + i, k, &b, &err), &err);
+            i += k;
+            if (rng_below(8) == 0) {
+                FT_OK(floe_orc_rle2_enc_flush(e1, &a, &err), &err);
+                FT_OK(floe_orc_rle2_enc_flush(e2, &b, &err), &err);
+            }
+        }
+        FT_OK(floe_orc_rle2_enc_flush(e1, &a, &err), &err);
+        FT_OK(floe_orc_rle2_enc_flush(e2, &b, &err), &err);
+        FT_EQ_INT(a.len, b.len);
+        FT_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+
+        /* byte and boolean RLE */
+        for (size_t i = 0; i < n; i++) u[i] = (uint8_t)(dist == 2 ? v[i] : v[i] & 1);
+        floe_orc_byte_enc y1, y2;
+        floe_orc_byte_enc_init(&y1);
+        floe_orc_byte_enc_init(&y2);
+        floe_orc_bool_enc o1, o2;
+        floe_orc_bool_enc_init(&o1);
+        floe_orc_bool_enc_init(&o2);
+        floe_buf_reset(&a);
+        floe_buf_reset(&b);
+        floe_buf_reset(&c);
+        floe_buf_reset(&d);
+        for (size_t i = 0; i < n;) {
+            size_t k = 1 + (size_t)rng_below(300);
+            if (k > n - i) k = n - i;
+            for (size_t j = 0; j < k; j++) {
+                FT_OK(floe_orc_byte_enc_put(&y1, u[i + j], &a, &err), &err);
+                FT_OK(floe_orc_bool_enc_put(&o1, u[i + j] & 1, &c, &err), &err);
+            }
+            FT_OK(floe_orc_byte_enc_put_n(&y2, u + i, k, &b, &err), &err);
+            uint8_t bits[300];
+            for (size_t j = 0; j < k; j++) bits[j] = u[i + j] & 1;
+            FT_OK(floe_orc_bool_enc_put_n(&o2, bits, k, &d, &err), &err);
+            i += k;
+        }
+        FT_OK(floe_orc_byte_enc_flush(&y1, &a, &err), &err);
+        FT_OK(floe_orc_bool_enc_finish(&o1, &c, &err), &err);
+        FT_OK(floe_orc_byte_enc_flush(&y2, &b, &err), &err);
+        FT_OK(floe_orc_bool_enc_finish(&o2, &d, &err), &err);
+        FT_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        FT_CHECK(c.len == d.len && memcmp(c.data, d.data, c.len) == 0);
+    }
+    floe_buf_free(&a);
+    floe_buf_free(&b);
+    floe_buf_free(&c);
+    floe_buf_free(&d);
+    free(v);
+    free(u);
+    free(e1);
+    free(e2);
+}
+
 FT_MAIN(test_spec_short_repeat, test_spec_direct, test_spec_patched_base, test_spec_delta,
         test_spec_byte_rle, test_spec_boolean, test_choice_sorted_is_delta,
         test_choice_repeats, test_choice_patched_and_direct, test_rle2_random_roundtrip,
         test_rle2_lengths, test_rle2_patch_gaps, test_rle2_all_widths, test_rle2_prefixes_and_flips,
         test_rle2_corrupt_runs, test_byte_rle_random, test_bool_rle_random,
-        test_byte_bool_hostile)
+        test_byte_bool_hostile, test_put_n_same_bytes)
