@@ -849,7 +849,7 @@ static floe_status map_field(const json_t *fj, const char *fname, const char *bi
         return FLOE_OK;
     }
     if (is_str) {
-        floe_dbz_enc be;
+        floe_dbz_enc be = FLOE_DBZ_BYTES_BASE64;
         FLOE_TRY(binary_enc(binary_mode, &be, err));
         const char *src =
             json_string_value(json_object_get(params, "__debezium.source.column.type"));

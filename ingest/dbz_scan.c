@@ -274,7 +274,7 @@ static int unescape(floe_dbz_scanner *sc, const uint8_t *s, size_t n, const uint
         case 'r': *o++ = '\r'; break;
         case 't': *o++ = '\t'; break;
         case 'u': {
-            unsigned u, u2;
+            unsigned u = 0, u2 = 0;
             hex4(s + i, &u);
             i += 4;
             if (u >= 0xD800 && u <= 0xDBFF) {

@@ -639,7 +639,7 @@ static floe_status dec_run(floe_orc_rle2_dec *d, floe_err *err) {
         unsigned w = code ? code_width[code] : 0;
         len = (((size_t)b0 & 1) << 8 | p[1]) + 1;
         p += 2;
-        uint64_t first, dbz;
+        uint64_t first = 0, dbz = 0;
         FLOE_TRY(rd_varint(&p, end, &first, enc, start, "base value", err));
         FLOE_TRY(rd_varint(&p, end, &dbz, enc, start, "delta base", err));
         if (d->is_signed) first = (uint64_t)floe_zigzag_dec(first);
