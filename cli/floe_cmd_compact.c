@@ -20,9 +20,11 @@ static int usage_compact(FILE *f) {
             "                    [--target-file-size SIZE] [--threads N]\n"
             "\n"
             "Runs Paimon-style universal compaction over every bucket once and commits\n"
-            "a COMPACT snapshot, merging up to N buckets in parallel (default 2)\n"
-            "(defaults: trigger 5 sorted runs, max size amplification\n"
-            "200%%, size ratio 1%%, target file size 128MiB). --full merges every bucket\n"
+            "a COMPACT snapshot, merging up to N buckets in parallel (default 2).\n"
+            "Settings come from the table's options (floe table create --option;\n"
+            "defaults: trigger 5 sorted runs, 6 levels, max size amplification 200%%,\n"
+            "size ratio 1%%, target file size 128MiB); the flags override them for\n"
+            "this run. --full merges every bucket\n"
             "into one run at the top level, dropping deleted keys. Safe while a writer\n"
             "is live: a compaction whose inputs a concurrent commit replaced is\n"
             "abandoned and redone. After --full, the Iceberg metadata is brought up to\n"
@@ -111,40 +113,42 @@ int floe_cmd_compact(int argc, char **argv) {
     cargs a;
     int rc = parse("compact", argc, argv, &a);
     if (rc) return rc;
-    floe_compact_opts o;
-    floe_compact_opts_init(&o);
-    o.full = a.full;
-    long v;
-    if (a.trigger) {
-        if ((rc = int_arg("compact", "--trigger", a.trigger, 1, 60, &v))) return rc;
-        o.trigger = (int)v;
-        o.levels = (int)v + 1;
-    }
-    if (a.amp) {
-        if ((rc = int_arg("compact", "--max-size-amp", a.amp, 1, 100000, &v))) return rc;
-        o.max_size_amp_percent = (int)v;
-    }
-    if (a.ratio) {
-        if ((rc = int_arg("compact", "--size-ratio", a.ratio, 0, 10000, &v))) return rc;
-        o.size_ratio_percent = (int)v;
-    }
+    /* the table's options, then the flags over them */
     floe_err e = {0};
-    if (a.threads) {
-        if ((rc = int_arg("compact", "--threads", a.threads, 1, 64, &v))) return rc;
-        o.threads = (int)v;
-    }
-    if (a.target) {
-        int64_t sz;
-        if (floe_parse_size(a.target, &sz, &e) != FLOE_OK || sz < 1) {
-            fprintf(stderr, "floe compact: --target-file-size: %s\n", e.msg);
-            return 2;
-        }
-        o.target_file_size = (uint64_t)sz;
-    }
     floe_lsm_table *t = NULL;
     if (floe_lsm_table_open(a.warehouse, a.table, &t, &e) != FLOE_OK) {
         fprintf(stderr, "floe compact: %s\n", e.msg);
         return 1;
+    }
+    floe_compact_opts o;
+    if (floe_compact_opts_from_table(t, &o, &e) != FLOE_OK) {
+        fprintf(stderr, "floe compact: %s\n", e.msg);
+        floe_lsm_table_destroy(t);
+        return 1;
+    }
+    o.full = a.full;
+    long v;
+    rc = 0;
+    if (!rc && a.trigger && !(rc = int_arg("compact", "--trigger", a.trigger, 1, 60, &v)))
+        o.trigger = (int)v;
+    if (!rc && a.amp && !(rc = int_arg("compact", "--max-size-amp", a.amp, 1, 100000, &v)))
+        o.max_size_amp_percent = (int)v;
+    if (!rc && a.ratio && !(rc = int_arg("compact", "--size-ratio", a.ratio, 0, 10000, &v)))
+        o.size_ratio_percent = (int)v;
+    if (!rc && a.threads && !(rc = int_arg("compact", "--threads", a.threads, 1, 64, &v)))
+        o.threads = (int)v;
+    if (!rc && a.target) {
+        int64_t sz;
+        if (floe_parse_size(a.target, &sz, &e) != FLOE_OK || sz < 1) {
+            fprintf(stderr, "floe compact: --target-file-size: %s\n", e.msg);
+            rc = 2;
+        } else {
+            o.target_file_size = (uint64_t)sz;
+        }
+    }
+    if (rc) {
+        floe_lsm_table_destroy(t);
+        return rc;
     }
     floe_compact_result r;
     floe_status s = floe_compact_table(t, &o, &r, &e);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "floe_cli.h"
+#include "compaction.h"
 #include "iceberg.h"
 
 static int usage(FILE *f) {
@@ -17,7 +18,8 @@ static int usage(FILE *f) {
             "       floe iceberg show --warehouse DIR DB.TABLE\n"
             "\n"
             "sync: every floe snapshot whose files all sit at the top LSM level (after\n"
-            "      `floe compact --full`; level N, default 5) and that is newer than the\n"
+            "      `floe compact --full`; level N, default the table's num-levels - 1,\n"
+            "      normally 5) and that is newer than the\n"
             "      Iceberg table's current snapshot becomes an Iceberg v2 snapshot with\n"
             "      the same id, under DIR/DB.db/TABLE/metadata (Hadoop table layout).\n"
             "show: prints the Iceberg metadata version and snapshots as JSON.\n"
@@ -29,7 +31,7 @@ static int usage(FILE *f) {
 int floe_cmd_iceberg(int argc, char **argv) {
     if (argc < 2 || floe_cli_wants_help(argc, argv)) return usage(argc < 2 ? stderr : stdout);
     const char *action = argv[1], *warehouse = getenv("FLOE_WAREHOUSE"), *table = NULL;
-    long top = 5;
+    long top = 0; /* 0: from the table's options */
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--warehouse") && i + 1 < argc) warehouse = argv[++i];
         else if (!strcmp(argv[i], "--top-level") && i + 1 < argc) top = strtol(argv[++i], NULL, 10);
@@ -38,12 +40,21 @@ int floe_cmd_iceberg(int argc, char **argv) {
             return 2;
         } else table = argv[i];
     }
-    if (!warehouse || !table || top < 1 || top >= FLOE_LSM_MAX_LEVELS) return usage(stderr);
+    if (!warehouse || !table || top < 0 || top >= FLOE_LSM_MAX_LEVELS) return usage(stderr);
     floe_err e = {0};
     floe_lsm_table *t = NULL;
     if (floe_lsm_table_open(warehouse, table, &t, &e) != FLOE_OK) {
         fprintf(stderr, "floe iceberg: %s\n", e.msg);
         return 1;
+    }
+    if (top == 0) {
+        floe_compact_opts co;
+        if (floe_compact_opts_from_table(t, &co, &e) != FLOE_OK) {
+            fprintf(stderr, "floe iceberg: %s\n", e.msg);
+            floe_lsm_table_destroy(t);
+            return 1;
+        }
+        top = co.levels - 1;
     }
     int rc = 1;
     if (!strcmp(action, "sync")) {

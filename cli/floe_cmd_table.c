@@ -17,12 +17,14 @@
 #include "compactor.h"
 #include "floe_value.h"
 #include "lsm_merge.h"
+#include "compaction.h"
 #include "lsm_table.h"
 #include "lsm_writer.h"
 
 typedef struct targs {
     const char *warehouse, *table, *schema, *snapshot, *format, *commit_every, *buffer,
         *buckets, *codec, *compaction;
+    json_t *options; /* --option KEY=VALUE, repeatable (table create) */
 } targs;
 
 /* Parse the common flags; returns 0, or the exit code for bad usage. */
@@ -47,7 +49,20 @@ static int parse_args(const char *cmd, int argc, char **argv, targs *a, const ch
             else if (!strcmp(name, "buckets")) slot = &a->buckets;
             else if (!strcmp(name, "codec")) slot = &a->codec;
             else if (!strcmp(name, "compaction")) slot = &a->compaction;
-            else {
+            else if (!strcmp(name, "option")) {
+                const char *eq = i + 1 < argc ? strchr(argv[i + 1], '=') : NULL;
+                if (!eq || eq == argv[i + 1]) {
+                    fprintf(stderr, "floe %s: --option needs KEY=VALUE\n", cmd);
+                    json_decref(a->options);
+                    return 2;
+                }
+                if (!a->options) a->options = json_object();
+                char key[256];
+                snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i + 1]), argv[i + 1]);
+                json_object_set_new(a->options, key, json_string(eq + 1));
+                i++;
+                continue;
+            } else {
                 fprintf(stderr, "floe %s: unknown option %s\n", cmd, s);
                 return 2;
             }
@@ -82,10 +97,16 @@ static int die(const char *cmd, const floe_err *e) {
 static void table_usage(FILE *f) {
     fprintf(f,
             "usage: floe table create --warehouse DIR DB.TABLE --schema SCHEMA.json [--buckets N]\n"
+            "                         [--option KEY=VALUE]...\n"
             "       floe table alter  --warehouse DIR DB.TABLE --schema SCHEMA.json\n"
             "\n"
             "create: a primary-key table (the schema must name primary_key); N hash\n"
             "        buckets (default 1). FLOE_WAREHOUSE may replace --warehouse.\n"
+            "        --option sets a table option (Paimon's names), e.g.\n"
+            "        num-sorted-run.compaction-trigger=5, num-sorted-run.stop-trigger=8,\n"
+            "        num-levels=6, compaction.max-size-amplification-percent=200,\n"
+            "        compaction.size-ratio=1, target-file-size=128mb,\n"
+            "        file.compression=zstd, compaction.threads=2 (docs/operations.md).\n"
             "alter:  declarative by field id: a column with a known id and a new name\n"
             "        is a rename, with a new type a widening (int->bigint, float->double,\n"
             "        decimal precision up); a column without id is added (nullable);\n"
@@ -94,11 +115,23 @@ static void table_usage(FILE *f) {
 
 static int table_create(int argc, char **argv) {
     targs a;
-    int rc = parse_args("table create", argc, argv, &a, "warehouse schema buckets");
+    int rc = parse_args("table create", argc, argv, &a, "warehouse schema buckets option");
     if (rc) return rc;
     if (!a.schema) {
         table_usage(stderr);
+        json_decref(a.options);
         return 2;
+    }
+    floe_err e = {0};
+    if (a.options) { /* refuse options compaction would refuse later */
+        floe_lsm_table probe = {0};
+        probe.name = (char *)a.table;
+        probe.options = a.options;
+        floe_compact_opts co;
+        if (floe_compact_opts_from_table(&probe, &co, &e) != FLOE_OK) {
+            json_decref(a.options);
+            return die("table create", &e);
+        }
     }
     long buckets = 1;
     if (a.buckets) {
@@ -106,14 +139,19 @@ static int table_create(int argc, char **argv) {
         buckets = strtol(a.buckets, &end, 10);
         if (*end || buckets < 1 || buckets > 65536) {
             fprintf(stderr, "floe table create: --buckets must be 1..65536\n");
+            json_decref(a.options);
             return 2;
         }
     }
-    floe_err e = {0};
     floe_schema *s = NULL;
-    if (floe_schema_load_file(a.schema, &s, &e) != FLOE_OK) return die("table create", &e);
-    floe_status st = floe_lsm_table_create(a.warehouse, a.table, s, (uint32_t)buckets, &e);
+    if (floe_schema_load_file(a.schema, &s, &e) != FLOE_OK) {
+        json_decref(a.options);
+        return die("table create", &e);
+    }
+    floe_status st =
+        floe_lsm_table_create_with(a.warehouse, a.table, s, (uint32_t)buckets, a.options, &e);
     floe_schema_destroy(s);
+    json_decref(a.options);
     if (st != FLOE_OK) return die("table create", &e);
     printf("created %s\n", a.table);
     return 0;
@@ -611,6 +649,7 @@ int floe_cmd_inspect(int argc, char **argv) {
     json_object_set_new(root, "schema", json_loadb((const char *)sb.data, sb.len, 0, NULL));
     floe_buf_free(&sb);
     json_object_set_new(root, "buckets", json_integer(t->buckets));
+    if (t->options) json_object_set(root, "options", t->options);
     int64_t earliest = 0;
     floe_lsm_table_earliest_id(t, &earliest, &e);
     json_t *snaps = json_array();

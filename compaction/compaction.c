@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,77 @@ void floe_compact_opts_init(floe_compact_opts *o) {
     o->codec = FLOE_ORC_ZSTD;
     o->max_attempts = 10;
     o->threads = 2;
+}
+
+static floe_status opt_int(const floe_lsm_table *t, const char *key, long lo, long hi, int *out,
+                           floe_err *err) {
+    const char *v = json_string_value(json_object_get(t->options, key));
+    if (!v) return FLOE_OK;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno || x < lo || x > hi)
+        return floe_err_set(err, FLOE_ERR_INVALID,
+                            "table %s: option %s = \"%s\": expected an integer in %ld..%ld", t->name,
+                            key, v, lo, hi);
+    *out = (int)x;
+    return FLOE_OK;
+}
+
+/* A memory size as Paimon (Flink's MemorySize) writes it: a number, an
+ * optional space, a unit b/k/kb/m/mb/g/gb (any case; binary multiples). */
+static int parse_option_size(const char *v, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (end == v || errno || *v == '-') return -1;
+    while (*end == ' ') end++;
+    static const struct {
+        const char *unit;
+        int shift;
+    } units[] = {{"", 0},  {"b", 0},  {"bytes", 0}, {"k", 10}, {"kb", 10}, {"kib", 10},
+                 {"m", 20}, {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcasecmp(end, units[i].unit)) {
+            if (x > (UINT64_MAX >> units[i].shift)) return -1;
+            *out = (uint64_t)x << units[i].shift;
+            return 0;
+        }
+    return -1;
+}
+
+floe_status floe_compact_opts_from_table(const floe_lsm_table *t, floe_compact_opts *o,
+                                         floe_err *err) {
+    floe_compact_opts_init(o);
+    int levels = 0;
+    FLOE_TRY(opt_int(t, "num-sorted-run.compaction-trigger", 1, 1000, &o->trigger, err));
+    FLOE_TRY(opt_int(t, "num-sorted-run.stop-trigger", o->trigger, 100000, &o->stop_trigger, err));
+    FLOE_TRY(opt_int(t, "num-levels", 2, FLOE_LSM_MAX_LEVELS, &levels, err));
+    o->levels = levels ? levels : o->trigger + 1;
+    if (o->levels > FLOE_LSM_MAX_LEVELS) o->levels = FLOE_LSM_MAX_LEVELS;
+    FLOE_TRY(opt_int(t, "compaction.max-size-amplification-percent", 1, 1000000,
+                     &o->max_size_amp_percent, err));
+    FLOE_TRY(opt_int(t, "compaction.size-ratio", 0, 1000000, &o->size_ratio_percent, err));
+    FLOE_TRY(opt_int(t, "compaction.threads", 1, 64, &o->threads, err));
+    const char *v = json_string_value(json_object_get(t->options, "target-file-size"));
+    if (v) {
+        uint64_t sz;
+        if (parse_option_size(v, &sz) != 0 || sz < 1)
+            return floe_err_set(err, FLOE_ERR_INVALID,
+                                "table %s: option target-file-size = \"%s\": expected a size "
+                                "such as 128mb",
+                                t->name, v);
+        o->target_file_size = sz;
+    }
+    v = json_string_value(json_object_get(t->options, "file.compression"));
+    int codec = v ? floe_orc_codec_parse(v) : (int)o->codec;
+    if (codec < 0)
+        return floe_err_set(err, FLOE_ERR_INVALID,
+                            "table %s: option file.compression = \"%s\": expected zstd, lz4, "
+                            "zlib or none",
+                            t->name, v);
+    o->codec = (floe_orc_codec)codec;
+    return FLOE_OK;
 }
 
 typedef struct run {

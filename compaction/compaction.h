@@ -44,9 +44,24 @@ typedef struct floe_compact_opts {
     floe_orc_codec codec;      /* default ZSTD */
     int max_attempts;          /* commit retries, default 10 */
     int threads;               /* buckets merged in parallel, default 2 */
+    int stop_trigger;          /* writers wait above this many runs; 0: trigger + 3 */
 } floe_compact_opts;
 
 void floe_compact_opts_init(floe_compact_opts *o);
+
+/* Defaults, then the table's options (Paimon's names; values are strings):
+ *   num-sorted-run.compaction-trigger   trigger (>= 1)
+ *   num-sorted-run.stop-trigger         stop_trigger (>= trigger)
+ *   num-levels                          levels (2..FLOE_LSM_MAX_LEVELS; default trigger + 1)
+ *   compaction.max-size-amplification-percent
+ *   compaction.size-ratio               percent
+ *   target-file-size                    a size ("128mb", "64 MB", "1g": binary units)
+ *   file.compression                    zstd | lz4 | zlib | none
+ *   compaction.threads                  buckets merged in parallel (floe's own)
+ * Unknown options are left alone (other engines' options may be there).
+ * FLOE_ERR_INVALID names the option and the value that is not accepted. */
+floe_status floe_compact_opts_from_table(const floe_lsm_table *t, floe_compact_opts *o,
+                                         floe_err *err);
 
 typedef struct floe_compact_result {
     int64_t snapshot_id;       /* the COMPACT snapshot, 0 when nothing was done */

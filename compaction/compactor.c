@@ -76,13 +76,15 @@ floe_status floe_compactor_start(const char *warehouse, const char *table,
     *out = NULL;
     floe_compactor *c = calloc(1, sizeof *c);
     if (!c) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-    if (opts) c->o = *opts;
-    else floe_compact_opts_init(&c->o);
     floe_status s = floe_lsm_table_open(warehouse, table, &c->t, err);
+    if (s == FLOE_OK && opts) c->o = *opts;
+    else if (s == FLOE_OK) s = floe_compact_opts_from_table(c->t, &c->o, err);
     if (s != FLOE_OK) {
+        floe_lsm_table_destroy(c->t);
         free(c);
         return s;
     }
+    if (c->o.stop_trigger < c->o.trigger) c->o.stop_trigger = c->o.trigger + 3;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     if (pthread_create(&c->thread, NULL, loop, c) != 0) {
@@ -97,7 +99,7 @@ floe_status floe_compactor_start(const char *warehouse, const char *table,
 floe_status floe_compactor_after_commit(floe_compactor *c, uint32_t runs, int *waited,
                                         floe_err *err) {
     *waited = 0;
-    uint32_t trigger = (uint32_t)c->o.trigger, stop = trigger + 3;
+    uint32_t trigger = (uint32_t)c->o.trigger, stop = (uint32_t)c->o.stop_trigger;
     pthread_mutex_lock(&c->mu);
     if (runs > trigger && !c->running) {
         c->requested = 1;
@@ -115,6 +117,23 @@ floe_status floe_compactor_after_commit(floe_compactor *c, uint32_t runs, int *w
     pthread_mutex_unlock(&c->mu);
     return s;
 }
+
+floe_status floe_compactor_request(floe_compactor *c, uint32_t runs, int *stalled,
+                                   floe_err *err) {
+    pthread_mutex_lock(&c->mu);
+    if (runs > (uint32_t)c->o.trigger && !c->running && !c->requested) {
+        c->requested = 1;
+        pthread_cond_broadcast(&c->cv);
+    }
+    *stalled = runs > (uint32_t)c->o.stop_trigger;
+    floe_status s = c->last_status;
+    if (s != FLOE_OK && err) *err = c->last_err;
+    c->last_status = FLOE_OK;
+    pthread_mutex_unlock(&c->mu);
+    return s;
+}
+
+uint32_t floe_compactor_stop_trigger(const floe_compactor *c) { return (uint32_t)c->o.stop_trigger; }
 
 void floe_compactor_totals(floe_compactor *c, floe_compact_result *sum, uint64_t *rounds) {
     pthread_mutex_lock(&c->mu);

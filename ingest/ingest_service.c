@@ -63,6 +63,8 @@ typedef struct tstate {
     int scan_planned;       /* cleared whenever the jansson path ran */
     uint64_t pending;
     int dirty;
+    int paused;            /* partitions paused: sorted runs above the stop trigger */
+    int64_t paused_at_ms;
     int64_t last_iceberg_ms;
 } tstate;
 
@@ -78,6 +80,8 @@ struct floe_ingest {
     int parse_only; /* benchmark.parse-only: consume and decode, write nothing */
     int64_t commit_interval_ms, commit_max_rows, iceberg_interval_ms, stats_interval_ms;
     int64_t buffer, buckets;
+    json_t *table_options; /* table.option.<key> = value, for tables it creates */
+    uint64_t pauses;       /* times a table's partitions were paused */
     rd_kafka_t *rk, *dlq;
     tstate **tables;
     size_t ntables;
@@ -214,6 +218,51 @@ static void store_offset(tstate *ts, const char *topic, int32_t partition, int64
     ts->pos_cache[0].v = v;
 }
 
+/* ---- backpressure ---- */
+
+/* Pause or resume every assigned partition of the table's topic. Paused
+ * partitions fetch nothing; librdkafka drops what it prefetched for them and
+ * resumes at the next offset the service has not consumed. The consumer
+ * keeps polling meanwhile, so it stays in its group and other tables go on. */
+static void set_paused(floe_ingest *in, tstate *ts, int pause, uint32_t runs) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    for (size_t i = 0; i < in->nparts; i++)
+        if (!strcmp(in->parts[i].topic, ts->topic))
+            rd_kafka_topic_partition_list_add(l, ts->topic, in->parts[i].partition);
+    if (l->cnt) {
+        if (pause) rd_kafka_pause_partitions(in->rk, l);
+        else rd_kafka_resume_partitions(in->rk, l);
+    }
+    int64_t now = now_ms();
+    if (pause) {
+        in->pauses++;
+        ts->paused_at_ms = now;
+        floe_log_warn("ingest",
+                      "paused table=%s partitions=%d sorted_runs=%u stop_trigger=%u: writes wait "
+                      "for compaction",
+                      ts->name, l->cnt, runs, floe_compactor_stop_trigger(ts->comp));
+    } else {
+        floe_log_info("ingest", "resumed table=%s partitions=%d sorted_runs=%u paused_ms=%lld",
+                      ts->name, l->cnt, runs, (long long)(now - ts->paused_at_ms));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    ts->paused = pause;
+}
+
+/* After a commit, and now and then while paused: wake background
+ * compaction above its trigger; above the stop trigger pause the table's
+ * partitions until compaction (adopted by refreshing the writer's base)
+ * brings the sorted runs back under it. Writes wait; nothing is dropped. */
+static floe_status backpressure(floe_ingest *in, tstate *ts, floe_err *err) {
+    if (!ts->comp || in->parse_only) return FLOE_OK;
+    if (ts->paused) FLOE_TRY(floe_lsm_writer_refresh(ts->w, err));
+    uint32_t runs = floe_lsm_writer_max_runs(ts->w);
+    int stalled = 0;
+    FLOE_TRY(floe_compactor_request(ts->comp, runs, &stalled, err));
+    if (stalled != ts->paused) set_paused(in, ts, stalled, runs);
+    return FLOE_OK;
+}
+
 /* ---- commits ---- */
 
 static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
@@ -224,14 +273,7 @@ static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
     in->st.commits++;
     ts->dirty = 0;
     ts->pending = 0;
-    if (ts->comp) {
-        for (int round = 0; round < 100; round++) {
-            int waited = 0;
-            FLOE_TRY(floe_compactor_after_commit(ts->comp, floe_lsm_writer_max_runs(ts->w), &waited, err));
-            if (!waited) break;
-            FLOE_TRY(floe_lsm_writer_refresh(ts->w, err));
-        }
-    }
+    FLOE_TRY(backpressure(in, ts, err));
     /* advisory group offsets for lag tools */
     json_t *tp = json_object_get(json_object_get(ts->positions, "kafka"), ts->topic);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
@@ -254,7 +296,7 @@ static floe_status commit_all(floe_ingest *in, floe_err *err) {
 static floe_status iceberg_refresh(floe_ingest *in, tstate *ts, floe_err *err) {
     FLOE_TRY(commit_table(in, ts, err));
     floe_compact_opts o;
-    floe_compact_opts_init(&o);
+    FLOE_TRY(floe_compact_opts_from_table(ts->t, &o, err));
     o.full = 1;
     floe_compact_result r;
     FLOE_TRY(floe_compact_table(ts->t, &o, &r, err));
@@ -302,6 +344,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
                           (long long)hi);
         }
         rd_kafka_assign(rk, l);
+        /* a partition may come back still paused from an earlier assignment:
+         * start unpaused; the next commit pauses again if still needed */
+        rd_kafka_resume_partitions(rk, l);
+        for (size_t i = 0; i < in->ntables; i++) in->tables[i]->paused = 0;
         in->assigned = 1;
     } else {
         if (commit_all(in, &err) != FLOE_OK) set_fatal(in, &err);
@@ -464,7 +510,9 @@ static floe_status table_for_message(floe_ingest *in, const rd_kafka_message_t *
         if (s == FLOE_OK) s = floe_dbz_schema(&fields, (const char *const *)key, nkey, &schema, err);
         char name[600];
         snprintf(name, sizeof name, "%s.%s", in->database, last_segment(topic));
-        if (s == FLOE_OK) s = floe_lsm_table_create(in->warehouse, name, schema, (uint32_t)in->buckets, err);
+        if (s == FLOE_OK)
+            s = floe_lsm_table_create_with(in->warehouse, name, schema, (uint32_t)in->buckets,
+                                           in->table_options, err);
         floe_schema_destroy(schema);
         free_names(key, nkey);
         floe_dbz_fields_free(&fields);
@@ -828,6 +876,10 @@ static floe_status make_conf(const floe_config *cfg, rd_kafka_conf_t **out, int 
     return FLOE_OK;
 }
 
+static void table_option_visit(const char *key, const char *raw, void *ud) {
+    json_object_set_new((json_t *)ud, key + strlen("table.option."), json_string(raw));
+}
+
 floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_err *err) {
     *out = NULL;
     floe_ingest *in = calloc(1, sizeof *in);
@@ -849,6 +901,16 @@ floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_e
     GET(floe_config_get_size(cfg, "buffer.size", 256ll << 20, &in->buffer, err));
     GET(floe_config_get_i64(cfg, "buckets", 1, &in->buckets, err));
     GET(floe_config_get_bool(cfg, "benchmark.parse-only", 0, &in->parse_only, err));
+    in->table_options = json_object();
+    floe_config_each(cfg, "table.option.", table_option_visit, in->table_options);
+    if (s == FLOE_OK && json_object_size(in->table_options)) {
+        /* refuse now what compaction would refuse at the first table */
+        floe_lsm_table probe = {0};
+        probe.name = "(table.option.*)";
+        probe.options = in->table_options;
+        floe_compact_opts co;
+        s = floe_compact_opts_from_table(&probe, &co, err);
+    }
 #undef GET
     if (s == FLOE_OK && (!in->warehouse[0] || !in->database[0]))
         s = floe_err_set(err, FLOE_ERR_INVALID, "config needs warehouse and database");
@@ -926,12 +988,14 @@ static void log_stats(floe_ingest *in, int64_t now) {
     }
     double secs = (double)(now - in->last_stats_ms) / 1000.0;
     double rate = secs > 0 ? (double)(in->st.rows - in->rows_at_last_stats) / secs : 0;
+    size_t paused = 0;
+    for (size_t i = 0; i < in->ntables; i++) paused += in->tables[i]->paused != 0;
     floe_log_info("ingest",
                   "progress messages=%llu rows=%llu rows_per_s=%.0f lag=%lld tables=%zu commits=%llu "
-                  "dead_lettered=%llu",
+                  "dead_lettered=%llu paused_tables=%zu pauses=%llu",
                   (unsigned long long)in->st.messages, (unsigned long long)in->st.rows, rate,
                   (long long)lag, in->ntables, (unsigned long long)in->st.commits,
-                  (unsigned long long)in->st.dead_lettered);
+                  (unsigned long long)in->st.dead_lettered, paused, (unsigned long long)in->pauses);
     in->rows_at_last_stats = in->st.rows;
     in->last_stats_ms = now;
 }
@@ -959,7 +1023,7 @@ static floe_status subscribe(floe_ingest *in, floe_err *err) {
 floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err) {
     FLOE_TRY(subscribe(in, err));
     floe_log_info("ingest", "started warehouse=%s database=%s", in->warehouse, in->database);
-    int64_t last_commit = now_ms();
+    int64_t last_commit = now_ms(), last_backpressure = last_commit;
     in->last_stats_ms = last_commit;
     floe_status s = FLOE_OK;
     uint64_t pending = 0;
@@ -996,6 +1060,12 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
             if ((s = commit_all(in, err)) != FLOE_OK) break;
             last_commit = now;
             pending = 0;
+        }
+        if (now - last_backpressure >= 100) {
+            for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++)
+                if (in->tables[i]->paused) s = backpressure(in, in->tables[i], err);
+            if (s != FLOE_OK) break;
+            last_backpressure = now;
         }
         if (in->iceberg_interval_ms > 0 && !in->parse_only)
             for (size_t i = 0; i < in->ntables; i++)
@@ -1048,5 +1118,6 @@ void floe_ingest_destroy(floe_ingest *in) {
     floe_buf_free(&in->arena);
     free(in->vals);
     free(in->bvals);
+    json_decref(in->table_options);
     free(in);
 }

@@ -104,7 +104,24 @@ static floe_status parse_schema_file(const char *path, json_t *j, floe_schema **
 
 floe_status floe_lsm_table_create(const char *warehouse, const char *name,
                                   const floe_schema *schema, uint32_t buckets, floe_err *err) {
+    return floe_lsm_table_create_with(warehouse, name, schema, buckets, NULL, err);
+}
+
+floe_status floe_lsm_table_create_with(const char *warehouse, const char *name,
+                                       const floe_schema *schema, uint32_t buckets,
+                                       json_t *options, floe_err *err) {
     char dir[4096], path[4200];
+    if (options) {
+        const char *k;
+        json_t *v;
+        if (!json_is_object(options))
+            return floe_err_set(err, FLOE_ERR_INVALID, "table %s: options must be an object", name);
+        json_object_foreach(options, k, v) {
+            if (!json_is_string(v))
+                return floe_err_set(err, FLOE_ERR_INVALID,
+                                    "table %s: option %s: the value must be a string", name, k);
+        }
+    }
     FLOE_TRY(table_dir(warehouse, name, dir, sizeof dir, err));
     if (schema->npk == 0)
         return floe_err_set(err, FLOE_ERR_INVALID, "table %s: the schema needs a primary_key",
@@ -125,7 +142,7 @@ floe_status floe_lsm_table_create(const char *warehouse, const char *name,
     int32_t highest = 0;
     for (size_t i = 0; i < schema->ncols; i++)
         if (schema->cols[i].id > highest) highest = schema->cols[i].id;
-    json_t *j = schema_file_json(schema, 0, highest, buckets, NULL, err);
+    json_t *j = schema_file_json(schema, 0, highest, buckets, options, err);
     if (!j) return err ? err->code : FLOE_ERR_NOMEM;
     snprintf(path, sizeof path, "%s/schema/schema-0", dir);
     floe_status s = publish_json(path, j, err);

@@ -92,6 +92,12 @@ typedef struct floe_lsm_table {
 /* Create a table with schema version 0. The schema needs a primary key. */
 floe_status floe_lsm_table_create(const char *warehouse, const char *name,
                                   const floe_schema *schema, uint32_t buckets, floe_err *err);
+/* The same with table options: a JSON object of string values (Paimon's
+ * option names, e.g. "num-sorted-run.compaction-trigger": "5"; the engine
+ * stores them, compaction reads them: compaction.h). Borrowed. */
+floe_status floe_lsm_table_create_with(const char *warehouse, const char *name,
+                                       const floe_schema *schema, uint32_t buckets,
+                                       json_t *options, floe_err *err);
 floe_status floe_lsm_table_open(const char *warehouse, const char *name, floe_lsm_table **out,
                                 floe_err *err);
 void floe_lsm_table_destroy(floe_lsm_table *t);

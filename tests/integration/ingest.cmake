@@ -25,7 +25,7 @@ add_test(NAME debezium_installed
 set_tests_properties(debezium_installed PROPERTIES
   LABELS "integration;ingest" FIXTURES_SETUP floe_debezium)
 
-foreach(_t fixtures poison debezium crash)
+foreach(_t fixtures poison backpressure debezium crash)
   set(_fixtures floe_readers kafka)
   set(_timeout 600)
   if(_t STREQUAL "fixtures")
