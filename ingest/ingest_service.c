@@ -81,6 +81,9 @@ struct floe_ingest {
     int64_t commit_interval_ms, commit_max_rows, iceberg_interval_ms, stats_interval_ms;
     int64_t buffer, buckets;
     json_t *table_options; /* table.option.<key> = value, for tables it creates */
+    json_t *tableless;     /* {topic:{"p":next}}: positions of topics without a table */
+    int tableless_dirty;
+    char tableless_path[1400];
     uint64_t pauses;       /* times a table's partitions were paused */
     rd_kafka_t *rk, *dlq;
     tstate **tables;
@@ -288,9 +291,35 @@ static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
     return FLOE_OK;
 }
 
+/* Positions of topics that have no table (every message so far went to
+ * the dead-letter topic) live in <warehouse>/<database>.db/
+ * _ingest-tableless-offsets.json, written (after the dead letters are
+ * flushed) with the commits, so a restart does not dead-letter them again.
+ * A table's snapshot positions take precedence once the table exists. */
+static floe_status save_tableless(floe_ingest *in, floe_err *err) {
+    if (!in->tableless_dirty || in->parse_only) return FLOE_OK;
+    if (in->dlq) rd_kafka_flush(in->dlq, 30000);
+    char *text = json_dumps(in->tableless, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    char dir[1400];
+    snprintf(dir, sizeof dir, "%s/%s.db", in->warehouse, in->database);
+    floe_status s = floe_fs_mkdirs(dir, err);
+    if (s == FLOE_OK) s = floe_fs_replace(in->tableless_path, text, strlen(text), err);
+    free(text);
+    if (s == FLOE_OK) in->tableless_dirty = 0;
+    return s;
+}
+
+static int64_t tableless_offset(floe_ingest *in, const char *topic, int32_t partition) {
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)partition);
+    json_t *v = json_object_get(json_object_get(in->tableless, topic), p);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
 static floe_status commit_all(floe_ingest *in, floe_err *err) {
     for (size_t i = 0; i < in->ntables; i++) FLOE_TRY(commit_table(in, in->tables[i], err));
-    return FLOE_OK;
+    return save_tableless(in, err);
 }
 
 static floe_status iceberg_refresh(floe_ingest *in, tstate *ts, floe_err *err) {
@@ -328,6 +357,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
                 break;
             }
             int64_t off = ts ? stored_offset(ts, tp->topic, tp->partition) : -1;
+            if (off < 0) off = tableless_offset(in, tp->topic, tp->partition);
             int64_t lo = 0, hi = 0;
             rd_kafka_query_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi, 10000);
             tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
@@ -802,11 +832,19 @@ static floe_status dead_letter(floe_ingest *in, const rd_kafka_message_t *m, con
     in->st.dead_lettered++;
     floe_log_warn("ingest", "dead-lettered topic=%s partition=%d offset=%lld error=\"%s\"", topic,
                   (int)m->partition, (long long)m->offset, why->msg);
-    /* move the position past it (only possible when the table exists) */
+    /* move the position past it: in the table's next snapshot, or, while
+     * the topic has no table, in the table-less positions file */
     tstate *ts = find_table(in, topic);
     if (ts) {
         store_offset(ts, topic, m->partition, m->offset + 1);
         ts->dirty = 1;
+    } else {
+        json_t *tp = json_object_get(in->tableless, topic);
+        if (!tp) json_object_set_new(in->tableless, topic, tp = json_object());
+        char pn[16];
+        snprintf(pn, sizeof pn, "%d", (int)m->partition);
+        json_object_set_new(tp, pn, json_integer(m->offset + 1));
+        in->tableless_dirty = 1;
     }
     part *p = find_part(in, topic, m->partition);
     if (p) p->next = m->offset + 1;
@@ -902,6 +940,25 @@ floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_e
     GET(floe_config_get_i64(cfg, "buckets", 1, &in->buckets, err));
     GET(floe_config_get_bool(cfg, "benchmark.parse-only", 0, &in->parse_only, err));
     in->table_options = json_object();
+    if (s == FLOE_OK) {
+        snprintf(in->tableless_path, sizeof in->tableless_path,
+                 "%s/%s.db/_ingest-tableless-offsets.json", in->warehouse, in->database);
+        floe_buf tb = FLOE_BUF_INIT;
+        floe_status ls = floe_fs_read_all(in->tableless_path, 16u << 20, &tb, err);
+        if (ls == FLOE_OK) {
+            json_error_t je;
+            in->tableless = json_loadb((const char *)tb.data, tb.len, 0, &je);
+            if (!json_is_object(in->tableless))
+                s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s does not parse: %s",
+                                 in->tableless_path, je.text);
+        } else if (ls != FLOE_ERR_NOT_FOUND) {
+            s = ls;
+        } else {
+            floe_err_clear(err);
+        }
+        floe_buf_free(&tb);
+    }
+    if (!in->tableless) in->tableless = json_object();
     floe_config_each(cfg, "table.option.", table_option_visit, in->table_options);
     if (s == FLOE_OK && json_object_size(in->table_options)) {
         /* refuse now what compaction would refuse at the first table */
@@ -1119,5 +1176,6 @@ void floe_ingest_destroy(floe_ingest *in) {
     free(in->vals);
     free(in->bvals);
     json_decref(in->table_options);
+    json_decref(in->tableless);
     free(in);
 }
