@@ -396,9 +396,12 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
 }
 
 /* Sorting the buffer: entries carry the bucket, an order-preserving 64-bit
- * prefix of the first key column and the sequence number, so most
- * comparisons never touch the rows; rows are compared in full only when
- * prefixes tie and the key is longer than the prefix. */
+ * prefix of the first key column and the sequence number. The order is
+ * cmp_ents's: bucket, prefix, the full key when the prefix is partial
+ * (string, binary, decimal or composite keys), then newest first. It is
+ * made by a stable LSD radix sort on (bucket, prefix) of the entries in
+ * newest-first order, and, when the prefix is partial, a comparison sort of
+ * each run of equal (bucket, prefix); rows are decoded only there. */
 typedef struct sortent {
     uint32_t bucket;
     uint64_t kp;
@@ -460,6 +463,111 @@ static int cmp_ents(const void *pa, const void *pb, void *ctx) {
     return a->seq > b->seq ? -1 : a->seq < b->seq;
 }
 
+/* Sort a run by cmp_ents: insertion sort when short (runs are usually a
+ * few versions of one key), qsort_r otherwise. */
+static void sort_run(sortent *e, size_t n, sort_ctx *sc) {
+    if (n > 16) {
+        qsort_r(e, n, sizeof *e, cmp_ents, sc);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        sortent x = e[i];
+        size_t j = i;
+        for (; j > 0 && cmp_ents(&e[j - 1], &x, sc) > 0; j--) e[j] = e[j - 1];
+        e[j] = x;
+    }
+}
+
+/* Radix key of an entry: bucket in bits 64..95, prefix in bits 0..63. */
+static inline unsigned __int128 rkey(const sortent *e) {
+    return ((unsigned __int128)e->bucket << 64) | e->kp;
+}
+
+#define RADIX_MAX_BITS 11 /* digits of at most 2048 bins */
+
+/* The buffer's entries in cmp_ents order (malloc'ed, n = w->nidx), or NULL
+ * when out of memory. Uses one scratch array of n entries, freed here. */
+static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
+    size_t n = w->nidx;
+    sortent *e = malloc(n * sizeof *e);
+    if (!e) return NULL;
+    /* newest first: the buffer holds rows in increasing seq order, so
+     * reversing it gives the order cmp_ents wants among equal keys; the
+     * radix sort keeps it (stable). The bits that vary across the buffer
+     * bound the digits to sort on. */
+    int seq_desc = 1;
+    unsigned __int128 k0 = 0, diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        rowrec *r = rec_at(w, w->idx[i]);
+        sortent *x = &e[n - 1 - i];
+        *x = (sortent){r->bucket, key_prefix(w, r), r->seq, w->idx[i]};
+        if (i == 0) k0 = rkey(x);
+        else {
+            diff |= rkey(x) ^ k0;
+            seq_desc &= x->seq > x[1].seq;
+        }
+    }
+    if (!seq_desc || n < 32) {
+        /* not expected (seq increases with the buffer order); or too few
+         * entries for the histograms to pay off */
+        qsort_r(e, n, sizeof *e, cmp_ents, sc);
+        return e;
+    }
+    if (diff) {
+        unsigned lo = 0, hi = 127;
+        while (!((diff >> lo) & 1)) lo++;
+        while (!((diff >> hi) & 1)) hi--;
+        unsigned span = hi - lo + 1;
+        unsigned npass = (span + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+        unsigned width = (span + npass - 1) / npass;
+        uint32_t mask = (1u << width) - 1, nbins = 1u << width;
+        size_t *hist = calloc((size_t)npass * nbins, sizeof *hist);
+        sortent *tmp = malloc(n * sizeof *tmp);
+        if (!hist || !tmp) {
+            free(hist);
+            free(tmp);
+            free(e);
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            unsigned __int128 k = rkey(&e[i]) >> lo;
+            for (unsigned p = 0; p < npass; p++, k >>= width)
+                hist[(size_t)p * nbins + ((uint32_t)k & mask)]++;
+        }
+        for (unsigned p = 0; p < npass; p++) {
+            size_t *h = hist + (size_t)p * nbins;
+            unsigned shift = lo + p * width;
+            /* a digit all entries share orders nothing */
+            uint32_t d = (uint32_t)(rkey(&e[0]) >> shift) & mask;
+            if (h[d] == n) continue;
+            size_t sum = 0;
+            for (uint32_t b = 0; b < nbins; b++) {
+                size_t c = h[b];
+                h[b] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < n; i++) {
+                uint32_t b = (uint32_t)(rkey(&e[i]) >> shift) & mask;
+                tmp[h[b]++] = e[i];
+            }
+            sortent *t = e;
+            e = tmp;
+            tmp = t;
+        }
+        free(tmp);
+        free(hist);
+    }
+    if (sc->partial) {
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1;
+            while (j < n && e[j].kp == e[i].kp && e[j].bucket == e[i].bucket) j++;
+            if (j - i > 1) sort_run(e + i, j - i, sc);
+            i = j;
+        }
+    }
+    return e;
+}
+
 typedef struct flush_src {
     floe_lsm_writer *w;
     const sortent *e;
@@ -491,14 +599,9 @@ static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena,
 static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
     if (w->nidx == 0) return FLOE_OK;
     const floe_schema *sch = w->t->schema;
-    sortent *e = malloc(w->nidx * sizeof *e);
-    if (!e) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory sorting the write buffer");
-    for (size_t i = 0; i < w->nidx; i++) {
-        rowrec *r = rec_at(w, w->idx[i]);
-        e[i] = (sortent){r->bucket, key_prefix(w, r), r->seq, w->idx[i]};
-    }
     sort_ctx sc = {w, prefix_is_partial(sch)};
-    qsort_r(e, w->nidx, sizeof *e, cmp_ents, &sc);
+    sortent *e = sort_buffer(w, &sc);
+    if (!e) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory sorting the write buffer");
     size_t i = 0;
     floe_status s = FLOE_OK;
     while (i < w->nidx) {

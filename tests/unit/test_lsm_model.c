@@ -15,7 +15,9 @@
  * Variants: (a) bigint key, (b) composite string+int key in non-leading
  * columns, (c) every floe type as a value column with NULLs and extremes,
  * (d) schema changes mid-stream (add, widen, rename, drop, re-add a dropped
- * name, reorder, rename the key) and refused changes.
+ * name, reorder, rename the key) and refused changes, (e) few keys
+ * (bigint; strings sharing a long prefix; a single key) so that a flush
+ * holds many versions of each.
  *
  * Size: FLOE_MODEL_OPS (default 1000000) ops for (a), 15% of that for (b)
  * and (d), 10% for (c); FLOE_MODEL_SEED changes the seed. The warehouse is
@@ -1007,5 +1009,56 @@ static void test_model_schema_changes(void) {
     h_finish(&h, "schema changes", t0);
 }
 
+/* ---- (e) few, hot keys: many versions of a key in one flush ---- */
+
+/* Strings sharing their first 12 bytes ("order-000000") and differing
+ * later; key 0 is the bare 8-byte prefix "order-00", a prefix of the rest. */
+static void key_shared_prefix(size_t k, const floe_schema *s, floe_value *v) {
+    char name[64];
+    size_t n = k == 0 ? (size_t)snprintf(name, sizeof name, "order-00")
+                      : (size_t)snprintf(name, sizeof name, "order-000000%03zu-%zu", k * 37 % 1000,
+                                         k % 3);
+    size_t c = s->pk[0];
+    v[c].is_null = 0;
+    v[c].v.bytes.ptr = dup_bytes((const uint8_t *)name, n);
+    v[c].v.bytes.len = n;
+}
+
+static void test_model_hot_keys(void) {
+    /* The flush sorts the buffer with a radix sort on (bucket, key prefix)
+     * and, for string keys, by the full key within equal prefixes; the
+     * newest version of a key must come first. Few keys and big buffers
+     * make hundreds of versions of each key per flush. */
+    double t0 = now_s();
+    uint64_t n = total_ops() / 50;
+    if (n < 2000) n = 2000;
+    floe_schema *s = parse_schema(
+        "{\"columns\":[{\"name\":\"id\",\"type\":\"bigint\",\"nullable\":false},"
+        "{\"name\":\"v\",\"type\":\"bigint\"}],\"primary_key\":[\"id\"]}");
+    harness h;
+    /* bigint: INT64_MIN, INT64_MAX, 0 and negatives, 4 buckets */
+    h_init(&h, "hot-bigint", "db.hot_bigint", s, 4, 40, key_bigint, 4u << 20, FLOE_ORC_NONE);
+    floe_schema_destroy(s);
+    h_run(&h, n, n / 20, n / 4);
+    h_finish(&h, "hot bigint keys", t0);
+
+    t0 = now_s();
+    s = parse_schema("{\"columns\":[{\"name\":\"k\",\"type\":\"string\",\"nullable\":false},"
+                     "{\"name\":\"v\",\"type\":\"bigint\"}],\"primary_key\":[\"k\"]}");
+    /* one prefix for all keys: every bucket is a single run of equal
+     * prefixes, sorted by the full key */
+    h_init(&h, "hot-string", "db.hot_string", s, 3, 60, key_shared_prefix, 4u << 20,
+           FLOE_ORC_NONE);
+    h_run(&h, n, n / 20, n / 4);
+    h_finish(&h, "hot string keys", t0);
+
+    t0 = now_s();
+    /* a single key: all entries equal, one bucket */
+    h_init(&h, "one-key", "db.one_key", s, 1, 1, key_shared_prefix, 4u << 20, FLOE_ORC_NONE);
+    floe_schema_destroy(s);
+    h_run(&h, n / 4, 1, n / 8);
+    h_finish(&h, "one key", t0);
+}
+
 FT_MAIN(test_model_bigint_key, test_model_composite_key, test_model_all_types,
-        test_model_schema_changes)
+        test_model_schema_changes, test_model_hot_keys)
