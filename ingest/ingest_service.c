@@ -268,16 +268,8 @@ static floe_status backpressure(floe_ingest *in, tstate *ts, floe_err *err) {
 
 /* ---- commits ---- */
 
-static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
-    if (!ts->dirty || in->parse_only) return FLOE_OK;
-    if (in->dlq) rd_kafka_flush(in->dlq, 30000);
-    int64_t snap;
-    FLOE_TRY(floe_lsm_writer_commit(ts->w, (int64_t)in->st.messages, ts->positions, &snap, err));
-    in->st.commits++;
-    ts->dirty = 0;
-    ts->pending = 0;
-    FLOE_TRY(backpressure(in, ts, err));
-    /* advisory group offsets for lag tools */
+/* Advisory group offsets (for lag tools; never read back). */
+static void commit_group_offsets(floe_ingest *in, tstate *ts) {
     json_t *tp = json_object_get(json_object_get(ts->positions, "kafka"), ts->topic);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
     const char *p;
@@ -287,8 +279,43 @@ static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
     }
     if (l->cnt) rd_kafka_commit(in->rk, l, 1);
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Commit a table's buffer; full: merged with the table into the top level
+ * in the same step (floe_lsm_writer_commit_full), *fully = 1 when that
+ * happened (it falls back to a plain commit when a compaction won a race). */
+static floe_status commit_table_ex(floe_ingest *in, tstate *ts, const floe_compact_opts *full,
+                                   int *fully, floe_err *err) {
+    if (fully) *fully = 0;
+    if (!ts->dirty || in->parse_only) return FLOE_OK;
+    if (in->dlq) rd_kafka_flush(in->dlq, 30000);
+    int64_t snap;
+    floe_status s = FLOE_ERR_CONFLICT;
+    if (full) {
+        s = floe_lsm_writer_commit_full(ts->w, (int64_t)in->st.messages, ts->positions,
+                                        (uint32_t)(full->levels - 1), full->target_file_size,
+                                        full->codec, &snap, err);
+        if (s == FLOE_OK && fully) *fully = 1;
+        if (s == FLOE_ERR_CONFLICT) {
+            floe_log_info("ingest", "commit with full compaction lost a race table=%s: plain commit",
+                          ts->name);
+            floe_err_clear(err);
+        }
+    }
+    if (s == FLOE_ERR_CONFLICT)
+        s = floe_lsm_writer_commit(ts->w, (int64_t)in->st.messages, ts->positions, &snap, err);
+    FLOE_TRY(s);
+    in->st.commits++;
+    ts->dirty = 0;
+    ts->pending = 0;
+    FLOE_TRY(backpressure(in, ts, err));
+    commit_group_offsets(in, ts);
     floe_log_debug("ingest", "committed table=%s snapshot=%lld", ts->name, (long long)snap);
     return FLOE_OK;
+}
+
+static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
+    return commit_table_ex(in, ts, NULL, NULL, err);
 }
 
 /* Positions of topics that have no table (every message so far went to
@@ -322,13 +349,18 @@ static floe_status commit_all(floe_ingest *in, floe_err *err) {
     return save_tableless(in, err);
 }
 
+/* Full compaction and Iceberg metadata. Buffered rows are committed with
+ * the full compaction in one step (no level-0 file written and read back);
+ * when there are none, or that commit lost a race, a plain full compaction
+ * runs (nothing to do when the table is already one top-level run). */
 static floe_status iceberg_refresh(floe_ingest *in, tstate *ts, floe_err *err) {
-    FLOE_TRY(commit_table(in, ts, err));
     floe_compact_opts o;
     FLOE_TRY(floe_compact_opts_from_table(ts->t, &o, err));
     o.full = 1;
+    int fully = 0;
+    FLOE_TRY(commit_table_ex(in, ts, &o, &fully, err));
     floe_compact_result r;
-    FLOE_TRY(floe_compact_table(ts->t, &o, &r, err));
+    if (!fully) FLOE_TRY(floe_compact_table(ts->t, &o, &r, err));
     floe_iceberg_result ir;
     FLOE_TRY(floe_iceberg_sync(ts->t, (uint32_t)(o.levels - 1), NULL, &ir, err));
     FLOE_TRY(floe_lsm_writer_refresh(ts->w, err));
@@ -1136,6 +1168,10 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
         *err = in->fatal;
         s = err->code;
     }
+    /* caught up: each table's last commit comes with its full compaction
+     * and Iceberg metadata */
+    if (s == FLOE_OK && until_caught_up && !in->parse_only)
+        for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++) s = iceberg_refresh(in, in->tables[i], err);
     /* whatever happened, what was applied gets committed: positions never
      * include a message that failed */
     floe_err e2 = {0};
@@ -1144,8 +1180,6 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
         *err = e2;
         s = cs;
     }
-    if (s == FLOE_OK && until_caught_up && !in->parse_only)
-        for (size_t i = 0; i < in->ntables && s == FLOE_OK; i++) s = iceberg_refresh(in, in->tables[i], err);
     log_stats(in, now_ms());
     rd_kafka_consumer_close(in->rk);
     floe_log_info("ingest", "stopped messages=%llu rows=%llu commits=%llu scanned=%llu jansson=%llu%s",

@@ -14,6 +14,8 @@
 #include "orc_reader.h"
 
 typedef struct cursor {
+    floe_lsm_merge_source src; /* a non-file input (src_ud), or NULL */
+    void *src_ud;
     floe_input *in;
     floe_orc_reader *r;
     floe_orc_batch b;
@@ -80,6 +82,18 @@ static void sift_up(floe_lsm_merge *m, size_t i) {
 /* Load the cursor's next row into c->cur; returns 0 at the end. */
 static floe_status advance(floe_lsm_merge *m, cursor *c, int *has, floe_err *err) {
     const floe_schema *s = m->t->schema;
+    if (c->src) {
+        const floe_value *vals;
+        const floe_buf *arena = NULL;
+        int r = c->src(c->src_ud, &vals, &arena, &c->seq, &c->kind, err);
+        if (r < 0) return err ? err->code : FLOE_ERR_STATE;
+        *has = r > 0;
+        if (r > 0) {
+            c->cur = (floe_value *)vals; /* owned by the source */
+            m->rows_read++;
+        }
+        return FLOE_OK;
+    }
     if (c->row + 1 < c->b.nrows) {
         c->row++;
     } else {
@@ -160,21 +174,35 @@ static floe_status open_cursor(floe_lsm_merge *m, cursor *c, const floe_lsm_file
 
 floe_status floe_lsm_merge_open(const floe_lsm_table *t, const floe_lsm_file *files,
                                 size_t nfiles, int flags, floe_lsm_merge **out, floe_err *err) {
+    return floe_lsm_merge_open_with(t, files, nfiles, NULL, NULL, flags, out, err);
+}
+
+floe_status floe_lsm_merge_open_with(const floe_lsm_table *t, const floe_lsm_file *files,
+                                     size_t nfiles, floe_lsm_merge_source src, void *src_ud,
+                                     int flags, floe_lsm_merge **out, floe_err *err) {
     *out = NULL;
     floe_lsm_merge *m = calloc(1, sizeof *m);
     if (!m) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     m->t = t;
     m->flags = flags;
-    m->cs = calloc(nfiles ? nfiles : 1, sizeof *m->cs);
-    m->heap = calloc(nfiles ? nfiles : 1, sizeof *m->heap);
+    size_t n = nfiles + (src ? 1 : 0);
+    m->cs = calloc(n ? n : 1, sizeof *m->cs);
+    m->heap = calloc(n ? n : 1, sizeof *m->heap);
     if (!m->cs || !m->heap) {
         floe_lsm_merge_close(m);
         return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
-    m->ncs = nfiles;
-    for (size_t i = 0; i < nfiles; i++) {
+    m->ncs = n;
+    for (size_t i = 0; i < n; i++) {
         cursor *c = &m->cs[i];
-        floe_status s = open_cursor(m, c, &files[i], err);
+        floe_status s = FLOE_OK;
+        if (i < nfiles) {
+            s = open_cursor(m, c, &files[i], err);
+        } else {
+            c->src = src;
+            c->src_ud = src_ud;
+            c->path = "(write buffer)";
+        }
         int has = 0;
         if (s == FLOE_OK) {
             c->row = 0;
@@ -261,7 +289,7 @@ void floe_lsm_merge_close(floe_lsm_merge *m) {
         floe_orc_reader_close(m->cs[i].r);
         floe_input_close(m->cs[i].in);
         free(m->cs[i].map);
-        free(m->cs[i].cur);
+        if (!m->cs[i].src) free(m->cs[i].cur);
     }
     free(m->cs);
     free(m->heap);

@@ -28,6 +28,17 @@ typedef struct floe_lsm_merge floe_lsm_merge;
 
 floe_status floe_lsm_merge_open(const floe_lsm_table *t, const floe_lsm_file *files,
                                 size_t nfiles, int flags, floe_lsm_merge **out, floe_err *err);
+/* An input that is not a file (the writer's sorted buffer): each call
+ * returns 1 with the next row in key order (one per key, through the
+ * table's current schema, strings and binaries through .ptr with *arena
+ * NULL, valid until its next call), 0 at the end, -1 with err set. Same
+ * signature as floe_lsm_row_source (lsm_writer.h). */
+typedef int (*floe_lsm_merge_source)(void *ud, const floe_value **vals, const floe_buf **arena,
+                                     uint64_t *seq, int *kind, floe_err *err);
+/* floe_lsm_merge_open with one more input, src (NULL: none). */
+floe_status floe_lsm_merge_open_with(const floe_lsm_table *t, const floe_lsm_file *files,
+                                     size_t nfiles, floe_lsm_merge_source src, void *src_ud,
+                                     int flags, floe_lsm_merge **out, floe_err *err);
 /* *vals = NULL at the end. vals has one value per current schema column
  * (string bytes via .ptr). */
 floe_status floe_lsm_merge_next(floe_lsm_merge *m, const floe_value **vals, uint64_t *seq,

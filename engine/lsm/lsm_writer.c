@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "lsm_writer.h"
 
+#include "lsm_merge.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -759,6 +761,126 @@ floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier
         floe_log_debug("lsm", "committed table=%s snapshot=%lld", w->t->name, (long long)new_id);
         return FLOE_OK;
     }
+}
+
+typedef struct full_src {
+    floe_lsm_merge *m;
+} full_src;
+
+static int full_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
+                     int *kind, floe_err *err) {
+    full_src *f = ud;
+    if (floe_lsm_merge_next(f->m, vals, seq, kind, err) != FLOE_OK) return -1;
+    if (!*vals) return 0;
+    *arena = NULL;
+    return 1;
+}
+
+floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_identifier,
+                                        json_t *source_positions, uint32_t top_level,
+                                        uint64_t target_size, floe_orc_codec codec,
+                                        int64_t *snapshot_id, floe_err *err) {
+    if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "table writer failed earlier");
+    const floe_schema *sch = w->t->schema;
+    sortent *e = NULL;
+    sort_ctx sc = {w, prefix_is_partial(sch)};
+    if (w->nidx) {
+        e = sort_buffer(w, &sc);
+        if (!e) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory sorting the write buffer");
+    }
+    size_t nbase = w->base ? w->base->nfiles : 0;
+    floe_lsm_file *outs = NULL, *in = calloc(nbase + w->npending + 1, sizeof *in);
+    size_t nouts = 0, at = 0;
+    floe_status s = in ? FLOE_OK : floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    uint64_t rows_in = 0;
+    for (uint32_t b = 0; s == FLOE_OK && b < w->t->buckets; b++) {
+        size_t nin = 0, i = at;
+        while (i < w->nidx && e[i].bucket == b) i++;
+        for (size_t k = 0; k < nbase; k++)
+            if (w->base->files[k].bucket == b) in[nin++] = w->base->files[k];
+        for (size_t k = 0; k < w->npending; k++)
+            if (w->pending[k].bucket == b) in[nin++] = w->pending[k];
+        int has_rows = i > at;
+        if (!has_rows && nin == 0) continue;
+        if (!has_rows && nin == 1 && in[0].level == top_level && in[0].delete_rows == 0 &&
+            in[0].schema_id == w->t->schema_id) {
+            /* already what a full compaction would leave: keep it */
+            floe_lsm_file *no = realloc(outs, (nouts + 1) * sizeof *no);
+            if (!no) {
+                s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+                break;
+            }
+            outs = no;
+            s = floe_lsm_file_copy(&outs[nouts], &in[0], err);
+            if (s == FLOE_OK) nouts++;
+            continue;
+        }
+        flush_src fs = {w, e, at, i, sc.partial};
+        floe_lsm_merge *m = NULL;
+        s = floe_lsm_merge_open_with(w->t, in, nin, has_rows ? flush_next : NULL, &fs,
+                                     FLOE_MERGE_DROP_DELETES, &m, err);
+        if (s == FLOE_OK) {
+            full_src src = {m};
+            s = floe_lsm_write_run(w->t, codec, b, top_level, full_next, &src, target_size, &outs,
+                                   &nouts, err);
+            rows_in += floe_lsm_merge_rows_read(m);
+        }
+        floe_lsm_merge_close(m);
+        at = i;
+    }
+    free(in);
+    free(e);
+    int64_t new_id = 0;
+    if (s == FLOE_OK) {
+        floe_lsm_snapshot tmpl = {0};
+        tmpl.schema_id = w->t->schema_id;
+        tmpl.commit_user = w->commit_user;
+        tmpl.commit_kind = "APPEND";
+        tmpl.commit_identifier = commit_identifier;
+        tmpl.next_sequence = w->next_seq;
+        tmpl.source_positions =
+            source_positions ? source_positions : (w->base ? w->base->source_positions : NULL);
+        json_t *props = json_pack("{s:b, s:I}", "full_compaction", 1, "rows_merged",
+                                  (json_int_t)rows_in);
+        tmpl.properties = props;
+        s = floe_lsm_table_commit(w->t, w->base ? w->base->id : 0, &tmpl, outs, nouts, &new_id,
+                                  err);
+        json_decref(props);
+    }
+    if (s != FLOE_OK) {
+        /* nothing published: the outputs are orphans for expiry; the buffer
+         * and pending files are untouched, so the caller can commit the
+         * usual way (an I/O error fails the writer as a commit would) */
+        for (size_t k = 0; k < nouts; k++) floe_lsm_file_free(&outs[k]);
+        free(outs);
+        if (s != FLOE_ERR_CONFLICT) w->failed = 1;
+        return s;
+    }
+    floe_lsm_snapshot *ns = NULL;
+    s = floe_lsm_table_snapshot(w->t, new_id, &ns, err);
+    for (size_t k = 0; k < nouts; k++) {
+        w->st.files_written++;
+        w->st.bytes_written += outs[k].size;
+        floe_lsm_file_free(&outs[k]);
+    }
+    free(outs);
+    if (s != FLOE_OK) {
+        w->failed = 1;
+        return s;
+    }
+    floe_lsm_snapshot_destroy(w->base);
+    w->base = ns;
+    for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
+    w->npending = 0;
+    w->st.rows_flushed += w->nidx;
+    w->st.flushes++;
+    w->st.commits++;
+    w->rows.len = w->strs.len = 0;
+    w->nidx = 0;
+    *snapshot_id = new_id;
+    floe_log_debug("lsm", "committed with full compaction table=%s snapshot=%lld", w->t->name,
+                   (long long)new_id);
+    return FLOE_OK;
 }
 
 floe_status floe_lsm_writer_refresh(floe_lsm_writer *w, floe_err *err) {

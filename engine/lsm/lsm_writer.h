@@ -59,6 +59,20 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
 floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier,
                                    json_t *source_positions, int64_t *snapshot_id,
                                    floe_err *err);
+/* Commit with a full compaction in one step: the write buffer is merged
+ * with every file of the base snapshot (and of earlier flushes not yet
+ * committed) straight into top_level, deletes dropped, output split at
+ * target_size, and published as one APPEND snapshot whose files all sit at
+ * top_level: what commit followed by a full compaction gives, without
+ * writing the buffer as level-0 files and reading them back. A bucket that
+ * is already one file at top_level without deletes and gets no new rows is
+ * kept as it is. FLOE_ERR_CONFLICT when another commit (a compaction)
+ * changed the table first: the writer is then NOT failed and keeps its
+ * buffer, and the caller commits the usual way. */
+floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_identifier,
+                                        json_t *source_positions, uint32_t top_level,
+                                        uint64_t target_size, floe_orc_codec codec,
+                                        int64_t *snapshot_id, floe_err *err);
 /* Adopt the latest snapshot as the base when everything committed since
  * the base is compaction (nothing to do otherwise; FLOE_ERR_CONFLICT when
  * another writer appended). Call between commits. */

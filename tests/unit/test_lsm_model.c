@@ -440,7 +440,7 @@ typedef struct harness {
     uint64_t ops_committed; /* ops_done at the last commit */
     uint64_t committed_next_seq;
     int64_t last_snapshot;
-    unsigned commits, reopens, abandoned, verifies;
+    unsigned commits, reopens, abandoned, verifies, full_commits;
     size_t files; /* data files in the latest snapshot */
     uint64_t rows_verified;
     int null_pct;       /* chance of NULL in a nullable column */
@@ -499,9 +499,10 @@ static void h_init(harness *h, const char *variant, const char *name, const floe
 
 static void h_finish(harness *h, const char *variant, double t0) {
     h_close_writer(h);
-    printf("%s: %llu ops, %u commits, %u reopens (%u after an abandoned tail), %u scans of %llu "
-           "rows, %zu live keys of %zu, %zu level-0 files, %.1fs\n",
-           variant, (unsigned long long)h->ops_done, h->commits, h->reopens, h->abandoned,
+    printf("%s: %llu ops, %u commits (%u with a full compaction), %u reopens (%u after an "
+           "abandoned tail), %u scans of %llu rows, %zu live keys of %zu, %zu files, %.1fs\n",
+           variant, (unsigned long long)h->ops_done, h->commits, h->full_commits, h->reopens,
+           h->abandoned,
            h->verifies, (unsigned long long)h->rows_verified, h->m.live, h->m.nkeys,
            h->files, now_s() - t0);
     model_free(&h->m);
@@ -531,7 +532,7 @@ static void h_verify(harness *h) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "bucket-%u/", f->bucket);
         FT_CHECK(f->bucket < t->buckets);
-        FT_EQ_INT(f->level, 0);
+        FT_CHECK(f->level == 0 || f->level == 5); /* 5: after a full commit */
         FT_CHECK(strncmp(f->path, prefix, strlen(prefix)) == 0);
         FT_CHECK(f->rows > 0 && f->delete_rows <= f->rows);
         FT_CHECK(f->min_seq >= 1 && f->min_seq <= f->max_seq && f->max_seq < snap->next_sequence);
@@ -604,10 +605,30 @@ static void h_commit(harness *h) {
     floe_err e = {0};
     json_t *pos = json_pack("{s:I}", "ops", (json_int_t)h->ops_done);
     int64_t id = 0;
-    floe_status st = floe_lsm_writer_commit(h->w, (int64_t)h->commits + 1, pos, &id, &e);
+    /* now and then a commit with a full compaction (the ingest service's
+     * at Iceberg refreshes): the table then holds top-level files only */
+    int full = rnd_below(&h->r, 6) == 0;
+    floe_status st;
+    if (full) {
+        uint64_t target = rnd_below(&h->r, 2) ? 128u << 20 : (uint64_t)rnd_range(&h->r, 16, 256) << 10;
+        st = floe_lsm_writer_commit_full(h->w, (int64_t)h->commits + 1, pos, 5, target,
+                                         FLOE_ORC_ZSTD, &id, &e);
+    } else {
+        st = floe_lsm_writer_commit(h->w, (int64_t)h->commits + 1, pos, &id, &e);
+    }
     json_decref(pos);
     FT_OK(st, &e);
     FT_EQ_INT(id, h->last_snapshot + 1);
+    if (full) {
+        floe_lsm_snapshot *sn = NULL;
+        FT_OK(floe_lsm_table_snapshot(h->t, id, &sn, &e), &e);
+        for (size_t i = 0; i < sn->nfiles; i++) {
+            FT_EQ_INT(sn->files[i].level, 5);
+            FT_EQ_U64(sn->files[i].delete_rows, 0);
+        }
+        floe_lsm_snapshot_destroy(sn);
+        h->full_commits++;
+    }
     h->commits++;
     h->last_snapshot = id;
     h->ops_committed = h->ops_done;
