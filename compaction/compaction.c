@@ -249,21 +249,6 @@ static int pick(const floe_compact_opts *o, const bucket_runs *br, size_t *count
     return unit_level(br, max_level, k, count, out_level);
 }
 
-typedef struct merge_src {
-    floe_lsm_merge *m;
-    uint64_t rows;
-} merge_src;
-
-static int merge_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
-                      int *kind, floe_err *err) {
-    merge_src *s = ud;
-    if (floe_lsm_merge_next(s->m, vals, seq, kind, err) != FLOE_OK) return -1;
-    if (!*vals) return 0;
-    *arena = NULL;
-    s->rows++;
-    return 1;
-}
-
 typedef struct plan {
     size_t *inputs;   /* indexes into base->files */
     size_t ninputs;
@@ -307,11 +292,11 @@ static void run_job(merge_job *jb) {
     jb->st = floe_lsm_merge_open(jb->t, jb->in, jb->nin, jb->drop ? FLOE_MERGE_DROP_DELETES : 0,
                                  &m, &jb->err);
     if (jb->st != FLOE_OK) return;
-    merge_src src = {m, 0};
-    jb->st = floe_lsm_write_run(jb->t, jb->o->codec, jb->bucket, jb->out_level, merge_next, &src,
-                                jb->o->target_file_size, &jb->outputs, &jb->noutputs, &jb->err);
+    jb->st = floe_lsm_write_run(jb->t, jb->o->codec, jb->bucket, jb->out_level,
+                                floe_lsm_merge_source_next, m, jb->o->target_file_size,
+                                &jb->outputs, &jb->noutputs, &jb->err);
     jb->rows_read = floe_lsm_merge_rows_read(m);
-    jb->rows_written = src.rows;
+    jb->rows_written = floe_lsm_merge_rows_returned(m);
     floe_lsm_merge_close(m);
 }
 

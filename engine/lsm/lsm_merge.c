@@ -36,7 +36,7 @@ struct floe_lsm_merge {
     cursor **heap;
     size_t nheap;
     cursor *pending; /* winner returned last time: advance on the next call */
-    uint64_t rows_read;
+    uint64_t rows_read, rows_returned;
 };
 
 static int cmp_key(const floe_lsm_merge *m, const cursor *a, const cursor *b) {
@@ -277,11 +277,21 @@ floe_status floe_lsm_merge_next(floe_lsm_merge *m, const floe_value **vals, uint
         *vals = win->cur;
         *seq = win->seq;
         *kind = win->kind;
+        m->rows_returned++;
         return FLOE_OK;
     }
 }
 
+int floe_lsm_merge_source_next(void *merge, const floe_value **vals, const floe_buf **arena,
+                               uint64_t *seq, int *kind, floe_err *err) {
+    if (floe_lsm_merge_next(merge, vals, seq, kind, err) != FLOE_OK) return -1;
+    if (!*vals) return 0;
+    *arena = NULL;
+    return 1;
+}
+
 uint64_t floe_lsm_merge_rows_read(const floe_lsm_merge *m) { return m->rows_read; }
+uint64_t floe_lsm_merge_rows_returned(const floe_lsm_merge *m) { return m->rows_returned; }
 
 void floe_lsm_merge_close(floe_lsm_merge *m) {
     if (!m) return;

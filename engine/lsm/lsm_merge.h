@@ -43,8 +43,14 @@ floe_status floe_lsm_merge_open_with(const floe_lsm_table *t, const floe_lsm_fil
  * (string bytes via .ptr). */
 floe_status floe_lsm_merge_next(floe_lsm_merge *m, const floe_value **vals, uint64_t *seq,
                                 int *kind, floe_err *err);
+/* The merge as a row source for floe_lsm_write_run (ud = the merge):
+ * 1 with the next row, 0 at the end, -1 with err set. */
+int floe_lsm_merge_source_next(void *merge, const floe_value **vals, const floe_buf **arena,
+                               uint64_t *seq, int *kind, floe_err *err);
 /* Rows read from files, including superseded versions. */
 uint64_t floe_lsm_merge_rows_read(const floe_lsm_merge *m);
+/* Rows returned by next so far. */
+uint64_t floe_lsm_merge_rows_returned(const floe_lsm_merge *m);
 void floe_lsm_merge_close(floe_lsm_merge *m);
 
 #endif

@@ -686,6 +686,37 @@ static int only_compactions_since(const floe_lsm_table *t, int64_t base, int64_t
     return 1;
 }
 
+/* The APPEND snapshot a commit publishes (files are passed separately). */
+static floe_lsm_snapshot append_template(floe_lsm_writer *w, int64_t commit_identifier,
+                                         json_t *source_positions) {
+    floe_lsm_snapshot tmpl = {0};
+    tmpl.schema_id = w->t->schema_id;
+    tmpl.commit_user = w->commit_user;
+    tmpl.commit_kind = "APPEND";
+    tmpl.commit_identifier = commit_identifier;
+    tmpl.next_sequence = w->next_seq;
+    tmpl.source_positions =
+        source_positions ? source_positions : (w->base ? w->base->source_positions : NULL);
+    return tmpl;
+}
+
+/* After a successful commit: snapshot new_id becomes the base and the
+ * pending level-0 files are published (owned by it now). */
+static floe_status adopt_commit(floe_lsm_writer *w, int64_t new_id, floe_err *err) {
+    floe_lsm_snapshot *ns = NULL;
+    floe_status s = floe_lsm_table_snapshot(w->t, new_id, &ns, err);
+    if (s != FLOE_OK) {
+        w->failed = 1;
+        return s;
+    }
+    floe_lsm_snapshot_destroy(w->base);
+    w->base = ns;
+    for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
+    w->npending = 0;
+    w->st.commits++;
+    return FLOE_OK;
+}
+
 floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier,
                                    json_t *source_positions, int64_t *snapshot_id,
                                    floe_err *err) {
@@ -708,14 +739,7 @@ floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier
         }
         for (size_t i = 0; i < nbase; i++) all[i] = w->base->files[i];
         for (size_t i = 0; i < w->npending; i++) all[nbase + i] = w->pending[i];
-        floe_lsm_snapshot tmpl = {0};
-        tmpl.schema_id = w->t->schema_id;
-        tmpl.commit_user = w->commit_user;
-        tmpl.commit_kind = "APPEND";
-        tmpl.commit_identifier = commit_identifier;
-        tmpl.next_sequence = w->next_seq;
-        tmpl.source_positions =
-            source_positions ? source_positions : (w->base ? w->base->source_positions : NULL);
+        floe_lsm_snapshot tmpl = append_template(w, commit_identifier, source_positions);
         int64_t base_id = w->base ? w->base->id : 0, new_id = 0;
         s = floe_lsm_table_commit(w->t, base_id, &tmpl, all, nbase + w->npending, &new_id, err);
         free(all); /* shallow: entries still owned by base / pending */
@@ -745,35 +769,11 @@ floe_status floe_lsm_writer_commit(floe_lsm_writer *w, int64_t commit_identifier
             w->failed = 1;
             return s;
         }
-        /* the new snapshot becomes the base */
-        floe_lsm_snapshot *ns = NULL;
-        s = floe_lsm_table_snapshot(w->t, new_id, &ns, err);
-        if (s != FLOE_OK) {
-            w->failed = 1;
-            return s;
-        }
-        floe_lsm_snapshot_destroy(w->base);
-        w->base = ns;
-        for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
-        w->npending = 0;
-        w->st.commits++;
+        FLOE_TRY(adopt_commit(w, new_id, err));
         *snapshot_id = new_id;
         floe_log_debug("lsm", "committed table=%s snapshot=%lld", w->t->name, (long long)new_id);
         return FLOE_OK;
     }
-}
-
-typedef struct full_src {
-    floe_lsm_merge *m;
-} full_src;
-
-static int full_next(void *ud, const floe_value **vals, const floe_buf **arena, uint64_t *seq,
-                     int *kind, floe_err *err) {
-    full_src *f = ud;
-    if (floe_lsm_merge_next(f->m, vals, seq, kind, err) != FLOE_OK) return -1;
-    if (!*vals) return 0;
-    *arena = NULL;
-    return 1;
 }
 
 floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_identifier,
@@ -819,12 +819,10 @@ floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_ident
         floe_lsm_merge *m = NULL;
         s = floe_lsm_merge_open_with(w->t, in, nin, has_rows ? flush_next : NULL, &fs,
                                      FLOE_MERGE_DROP_DELETES, &m, err);
-        if (s == FLOE_OK) {
-            full_src src = {m};
-            s = floe_lsm_write_run(w->t, codec, b, top_level, full_next, &src, target_size, &outs,
-                                   &nouts, err);
-            rows_in += floe_lsm_merge_rows_read(m);
-        }
+        if (s == FLOE_OK)
+            s = floe_lsm_write_run(w->t, codec, b, top_level, floe_lsm_merge_source_next, m,
+                                   target_size, &outs, &nouts, err);
+        if (m) rows_in += floe_lsm_merge_rows_read(m);
         floe_lsm_merge_close(m);
         at = i;
     }
@@ -832,14 +830,7 @@ floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_ident
     free(e);
     int64_t new_id = 0;
     if (s == FLOE_OK) {
-        floe_lsm_snapshot tmpl = {0};
-        tmpl.schema_id = w->t->schema_id;
-        tmpl.commit_user = w->commit_user;
-        tmpl.commit_kind = "APPEND";
-        tmpl.commit_identifier = commit_identifier;
-        tmpl.next_sequence = w->next_seq;
-        tmpl.source_positions =
-            source_positions ? source_positions : (w->base ? w->base->source_positions : NULL);
+        floe_lsm_snapshot tmpl = append_template(w, commit_identifier, source_positions);
         json_t *props = json_pack("{s:b, s:I}", "full_compaction", 1, "rows_merged",
                                   (json_int_t)rows_in);
         tmpl.properties = props;
@@ -856,25 +847,15 @@ floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_ident
         if (s != FLOE_ERR_CONFLICT) w->failed = 1;
         return s;
     }
-    floe_lsm_snapshot *ns = NULL;
-    s = floe_lsm_table_snapshot(w->t, new_id, &ns, err);
     for (size_t k = 0; k < nouts; k++) {
         w->st.files_written++;
         w->st.bytes_written += outs[k].size;
         floe_lsm_file_free(&outs[k]);
     }
     free(outs);
-    if (s != FLOE_OK) {
-        w->failed = 1;
-        return s;
-    }
-    floe_lsm_snapshot_destroy(w->base);
-    w->base = ns;
-    for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
-    w->npending = 0;
+    FLOE_TRY(adopt_commit(w, new_id, err));
     w->st.rows_flushed += w->nidx;
     w->st.flushes++;
-    w->st.commits++;
     w->rows.len = w->strs.len = 0;
     w->nidx = 0;
     *snapshot_id = new_id;
