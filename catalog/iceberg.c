@@ -787,15 +787,23 @@ static floe_status publish(const floe_lsm_table *t, const char *location, const 
     return st;
 }
 
+/* The table's absolute location (Iceberg paths are absolute) and its
+ * metadata directory. location holds PATH_MAX bytes. */
+static floe_status table_location(const floe_lsm_table *t, char *location, char *mdir,
+                                  size_t mdirsz, floe_err *err) {
+    if (!realpath(t->dir, location))
+        return floe_err_set(err, FLOE_ERR_IO, "cannot resolve %s: %s", t->dir, strerror(errno));
+    snprintf(mdir, mdirsz, "%s/metadata", location);
+    return FLOE_OK;
+}
+
 floe_status floe_iceberg_sync(const floe_lsm_table *t, uint32_t top_level,
                               const floe_iceberg_committer *committer, floe_iceberg_result *res,
                               floe_err *err) {
     memset(res, 0, sizeof *res);
     if (!committer) committer = &floe_iceberg_fs_committer;
     char location[PATH_MAX], mdir[4400];
-    if (!realpath(t->dir, location))
-        return floe_err_set(err, FLOE_ERR_IO, "cannot resolve %s: %s", t->dir, strerror(errno));
-    snprintf(mdir, sizeof mdir, "%s/metadata", location);
+    FLOE_TRY(table_location(t, location, mdir, sizeof mdir, err));
     FLOE_TRY(floe_fs_mkdirs(mdir, err));
     int version;
     json_t *prev;
@@ -864,11 +872,27 @@ static const char *summary_manifest_path(const char *v) {
 }
 
 /* Delete unreferenced manifest lists and manifests (*.avro) in mdir older
- * than cutoff. keep: the remaining metadata (NULL keeps nothing). */
+ * than cutoff. keep: the remaining metadata; its snapshots' manifest lists
+ * and the manifests their floe.manifest.b<B> summaries name are used. */
 static floe_status sweep_metadata(const char *mdir, const json_t *keep, int64_t cutoff_ms,
                                   int dry, floe_iceberg_expire_result *res, floe_err *err) {
+    json_t *used = json_object(); /* path -> true */
+    size_t i;
+    json_t *sn;
+    json_array_foreach(json_object_get(keep, "snapshots"), i, sn) {
+        const char *ml = json_string_value(json_object_get(sn, "manifest-list"));
+        if (ml) json_object_set_new(used, ml, json_true());
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(sn, "summary"), k, v) {
+            const char *mp = strncmp(k, "floe.manifest.b", 15) ? NULL
+                                                                : summary_manifest_path(json_string_value(v));
+            if (mp) json_object_set_new(used, mp, json_true());
+        }
+    }
     DIR *d = opendir(mdir);
     if (!d) {
+        json_decref(used);
         if (errno == ENOENT) return FLOE_OK;
         return floe_err_set(err, FLOE_ERR_IO, "cannot list %s: %s", mdir, strerror(errno));
     }
@@ -879,22 +903,7 @@ static floe_status sweep_metadata(const char *mdir, const json_t *keep, int64_t 
         if (e->d_name[0] == '.' || nl < 6 || strcmp(e->d_name + nl - 5, ".avro")) continue;
         char path[4700];
         snprintf(path, sizeof path, "%s/%s", mdir, e->d_name);
-        int used = 0;
-        size_t i;
-        json_t *sn;
-        json_array_foreach(json_object_get(keep, "snapshots"), i, sn) {
-            const char *ml = json_string_value(json_object_get(sn, "manifest-list"));
-            if (ml && !strcmp(ml, path)) used = 1;
-            const char *k;
-            json_t *v;
-            json_object_foreach(json_object_get(sn, "summary"), k, v) {
-                if (strncmp(k, "floe.manifest.b", 15)) continue;
-                const char *mp = summary_manifest_path(json_string_value(v));
-                if (mp && !strcmp(mp, path)) used = 1;
-            }
-            if (used) break;
-        }
-        if (used) continue;
+        if (json_object_get(used, path)) continue;
         struct stat sb;
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
         int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
@@ -908,7 +917,17 @@ static floe_status sweep_metadata(const char *mdir, const json_t *keep, int64_t 
         floe_log_debug("iceberg", "%s %s", dry ? "would delete" : "deleted", path);
     }
     closedir(d);
+    json_decref(used);
     return st;
+}
+
+typedef struct snap_age {
+    int64_t id, ts;
+} snap_age;
+
+static int cmp_snap_age(const void *a, const void *b) {
+    int64_t x = ((const snap_age *)a)->id, y = ((const snap_age *)b)->id;
+    return (x > y) - (x < y);
 }
 
 floe_status floe_iceberg_expire(const floe_lsm_table *t, const floe_iceberg_expire_opts *o,
@@ -917,9 +936,7 @@ floe_status floe_iceberg_expire(const floe_lsm_table *t, const floe_iceberg_expi
     memset(res, 0, sizeof *res);
     if (!committer) committer = &floe_iceberg_fs_committer;
     char location[PATH_MAX], mdir[4400];
-    if (!realpath(t->dir, location))
-        return floe_err_set(err, FLOE_ERR_IO, "cannot resolve %s: %s", t->dir, strerror(errno));
-    snprintf(mdir, sizeof mdir, "%s/metadata", location);
+    FLOE_TRY(table_location(t, location, mdir, sizeof mdir, err));
     int64_t retain = o->retain_snapshots < 1 ? 1 : o->retain_snapshots;
     floe_status st = FLOE_OK;
     json_t *md = NULL;
@@ -936,31 +953,24 @@ floe_status floe_iceberg_expire(const floe_lsm_table *t, const floe_iceberg_expi
         int64_t now = floe_now_ms();
         /* expire the oldest snapshots (by id) beyond the newest `retain`
          * that are older than the age limit; never the current one */
-        int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-        if (!ids) {
+        snap_age *sa = malloc((n ? n : 1) * sizeof *sa);
+        if (!sa) {
             json_decref(prev);
             return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
         }
-        for (size_t i = 0; i < n; i++)
-            ids[i] = json_integer_value(json_object_get(json_array_get(snaps, i), "snapshot-id"));
+        for (size_t i = 0; i < n; i++) {
+            const json_t *x = json_array_get(snaps, i);
+            sa[i].id = json_integer_value(json_object_get(x, "snapshot-id"));
+            sa[i].ts = json_integer_value(json_object_get(x, "timestamp-ms"));
+        }
         /* ascending id order is publication order; sort defensively */
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-                int64_t x = ids[j];
-                ids[j] = ids[j - 1];
-                ids[j - 1] = x;
-            }
+        qsort(sa, n, sizeof *sa, cmp_snap_age);
         int64_t cut = INT64_MIN; /* snapshots with id <= cut go */
         for (size_t i = 0; i + (size_t)retain < n; i++) {
-            json_t *sn = NULL;
-            size_t k;
-            json_t *x;
-            json_array_foreach(snaps, k, x) if (json_integer_value(json_object_get(x, "snapshot-id")) == ids[i]) sn = x;
-            int64_t ts = json_integer_value(json_object_get(sn, "timestamp-ms"));
-            if (ids[i] == current || ts >= now - o->older_than_ms) break;
-            cut = ids[i];
+            if (sa[i].id == current || sa[i].ts >= now - o->older_than_ms) break;
+            cut = sa[i].id;
         }
-        free(ids);
+        free(sa);
         json_t *keep_snaps = json_array(), *keep_log = json_array();
         size_t k;
         json_t *x;
