@@ -584,39 +584,17 @@ void floe_expire_opts_init(floe_expire_opts *o) {
     o->safety_age_ms = 3600 * 1000;
 }
 
-typedef struct strset {
-    char **s;
-    size_t n, cap;
-} strset;
-
-static int set_has(const strset *st, const char *x) {
-    for (size_t i = 0; i < st->n; i++)
-        if (!strcmp(st->s[i], x)) return 1;
-    return 0;
-}
-
-static floe_status set_add(strset *st, const char *x, floe_err *err) {
-    if (set_has(st, x)) return FLOE_OK;
-    if (st->n == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 64;
-        char **ns = realloc(st->s, cap * sizeof *ns);
-        if (!ns) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-        st->s = ns;
-        st->cap = cap;
-    }
-    st->s[st->n] = strdup(x);
-    if (!st->s[st->n]) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-    st->n++;
+/* The set of paths the remaining snapshots reference: a jansson object
+ * used as a hash set (path -> true); every file of every retained snapshot
+ * goes in, so a linear set would be quadratic. */
+static floe_status set_add(json_t *set, const char *x, floe_err *err) {
+    if (json_object_set_new(set, x, json_true()) != 0)
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     return FLOE_OK;
 }
 
-static void set_free(strset *st) {
-    for (size_t i = 0; i < st->n; i++) free(st->s[i]);
-    free(st->s);
-}
-
 /* Delete unreferenced files in dir (relative prefix rel) older than cutoff. */
-static floe_status sweep_dir(const floe_lsm_table *t, const char *rel, const strset *keep,
+static floe_status sweep_dir(const floe_lsm_table *t, const char *rel, const json_t *keep,
                              int only_tmp, int64_t cutoff_ms, int dry, uint64_t *files,
                              uint64_t *bytes, floe_err *err) {
     char dir[4400];
@@ -634,7 +612,7 @@ static floe_status sweep_dir(const floe_lsm_table *t, const char *rel, const str
         char relpath[600], path[5000];
         snprintf(relpath, sizeof relpath, "%s/%s", rel, e->d_name);
         const char *key = !strcmp(rel, "manifest") ? e->d_name : relpath;
-        if (set_has(keep, key)) continue;
+        if (json_object_get(keep, key)) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -700,34 +678,34 @@ floe_status floe_expire_table(floe_lsm_table *t, const floe_expire_opts *opts,
         res->snapshots_removed = (uint64_t)(new_earliest - earliest);
     }
     /* everything the remaining snapshots reference */
-    strset keep = {0};
+    json_t *keep = json_object();
     for (int64_t id = new_earliest; s == FLOE_OK && id <= latest->id; id++) {
         floe_lsm_snapshot *sn = NULL;
         s = floe_lsm_table_snapshot(t, id, &sn, err);
         if (s != FLOE_OK) break;
-        s = set_add(&keep, sn->manifest, err);
-        for (size_t i = 0; i < sn->nfiles && s == FLOE_OK; i++) s = set_add(&keep, sn->files[i].path, err);
+        s = set_add(keep, sn->manifest, err);
+        for (size_t i = 0; i < sn->nfiles && s == FLOE_OK; i++) s = set_add(keep, sn->files[i].path, err);
         floe_lsm_snapshot_destroy(sn);
     }
     int64_t cutoff = now - o.safety_age_ms;
     int sweep = !o.keep_files;
     if (s == FLOE_OK && sweep)
-        s = sweep_dir(t, "manifest", &keep, 0, cutoff, o.dry_run, &res->manifests_removed,
+        s = sweep_dir(t, "manifest", keep, 0, cutoff, o.dry_run, &res->manifests_removed,
                       &res->bytes_removed, err);
     for (uint32_t b = 0; s == FLOE_OK && sweep && b < t->buckets; b++) {
         char rel[64];
         snprintf(rel, sizeof rel, "bucket-%u", b);
-        s = sweep_dir(t, rel, &keep, 0, cutoff, o.dry_run, &res->data_files_removed,
+        s = sweep_dir(t, rel, keep, 0, cutoff, o.dry_run, &res->data_files_removed,
                       &res->bytes_removed, err);
     }
     if (s == FLOE_OK && sweep) {
         uint64_t tmpf = 0, tmpb = 0;
         /* in snapshot/ and schema/ only abandoned temporary files go */
-        s = sweep_dir(t, "snapshot", &keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
+        s = sweep_dir(t, "snapshot", keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
         if (s == FLOE_OK)
-            s = sweep_dir(t, "schema", &keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
+            s = sweep_dir(t, "schema", keep, 1, cutoff, o.dry_run, &tmpf, &tmpb, err);
     }
-    set_free(&keep);
+    json_decref(keep);
     floe_lsm_snapshot_destroy(latest);
     if (s == FLOE_OK)
         floe_log_info("expire",
