@@ -287,6 +287,14 @@ static floe_status dec_from_number(const json_t *j, floe_type t, floe_value *out
     return floe__dbz_dec_from_double(x, t, out, err);
 }
 
+const floe_dbz_field *floe__dbz_field_for(const floe_dbz_fields *fs, size_t i, const char *name) {
+    size_t nf = fs ? fs->n : 0;
+    if (i < nf && strcmp(fs->f[i].name, name) == 0) return &fs->f[i];
+    for (size_t k = 0; k < nf; k++)
+        if (strcmp(fs->f[k].name, name) == 0) return &fs->f[k];
+    return NULL;
+}
+
 floe_status floe__dbz_dec_from_double(double x, floe_type t, floe_value *out, floe_err *err) {
     char buf[48];
     int p = 1;
@@ -586,20 +594,9 @@ floe_status floe_dbz_decode_row(const json_t *row, const floe_dbz_fields *fs, co
         floe_err_prefix(err, "%s: ", which);
         return st;
     }
-    size_t nf = fs ? fs->n : 0;
     for (size_t i = 0; i < s->ncols; i++) {
         const floe_column *c = &s->cols[i];
-        const floe_dbz_field *f = NULL;
-        /* fields usually come in column order */
-        if (i < nf && strcmp(fs->f[i].name, c->name) == 0) {
-            f = &fs->f[i];
-        } else {
-            for (size_t k = 0; k < nf; k++)
-                if (strcmp(fs->f[k].name, c->name) == 0) {
-                    f = &fs->f[k];
-                    break;
-                }
-        }
+        const floe_dbz_field *f = floe__dbz_field_for(fs, i, c->name);
         floe_status st = decode_value(json_object_get(row, c->name), f, c->type, &vals[i], arena,
                                       err);
         if (st != FLOE_OK) {

@@ -38,5 +38,8 @@ floe_status floe__dbz_dec_from_bytes(const uint8_t *b, size_t n, int *neg, u128 
                                      floe_err *err);
 /* A finite double read from a JSON number (decimal.format=NUMERIC). */
 floe_status floe__dbz_dec_from_double(double x, floe_type t, floe_value *out, floe_err *err);
+/* The field of column `name`, which is usually field i (fields come in
+ * column order); NULL when fs has none (the column is decoded PLAIN). */
+const floe_dbz_field *floe__dbz_field_for(const floe_dbz_fields *fs, size_t i, const char *name);
 
 #endif

@@ -94,7 +94,7 @@ floe_status floe_dbz_scanner_plan(floe_dbz_scanner *sc, const floe_dbz_fields *f
     floe_dbz_scanner_reset(sc);
     if (!s || s->ncols == 0 || s->ncols >= NO_COL)
         return floe_err_set(err, FLOE_ERR_INVALID, "floe_dbz_scanner_plan: no columns");
-    size_t n = s->ncols, nf = fs ? fs->n : 0;
+    size_t n = s->ncols;
     sc->cols = calloc(n, sizeof *sc->cols);
     sc->seen = calloc(n, sizeof *sc->seen);
     sc->order[0] = calloc(n, sizeof *sc->order[0]);
@@ -105,16 +105,7 @@ floe_status floe_dbz_scanner_plan(floe_dbz_scanner *sc, const floe_dbz_fields *f
     }
     for (size_t i = 0; i < n; i++) {
         const floe_column *c = &s->cols[i];
-        const floe_dbz_field *f = NULL;
-        if (i < nf && strcmp(fs->f[i].name, c->name) == 0) {
-            f = &fs->f[i];
-        } else {
-            for (size_t k = 0; k < nf; k++)
-                if (strcmp(fs->f[k].name, c->name) == 0) {
-                    f = &fs->f[k];
-                    break;
-                }
-        }
+        const floe_dbz_field *f = floe__dbz_field_for(fs, i, c->name);
         scol *o = &sc->cols[i];
         o->name = c->name;
         o->len = strlen(c->name);
