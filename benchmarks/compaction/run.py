@@ -50,7 +50,6 @@ import ctypes.util
 import io
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -59,44 +58,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKSUM_KEYS = ("rows", "sum_rev_id", "row_hash_sum", "row_hash_xor")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import ROOT, add_peer_args, add_workload_args, bench_env, checksum, machine, run_json  # noqa: E402
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def checksum(d):
-    return {k: str(d[k]) for k in CHECKSUM_KEYS}
-
-
-def machine():
-    info = {"cores": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
-            "kernel": platform.release()}
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                info["mem_total_kb"] = int(line.split()[1])
-                break
-    except OSError:
-        pass
-    try:
-        info["git"] = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                                     capture_output=True, text=True).stdout.strip()
-    except OSError:
-        pass
-    return info
-
-
-def run_json(cmd, env):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    out = p.stdout.strip().splitlines()
-    if p.returncode != 0 or not out:
-        sys.stderr.write(p.stderr[-4000:])
-        raise SystemExit(f"FAILED (exit {p.returncode}): {' '.join(cmd)}")
-    return json.loads(out[-1])
 
 
 def run_sampled(cmd, env, workdir):
@@ -207,30 +171,16 @@ def mbps(b, s):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ops", type=int, default=2_000_000)
-    ap.add_argument("--10m", dest="ten_m", action="store_true", help="10,000,000 operations")
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--update-ratio", type=float, default=0.9)
-    ap.add_argument("--delete-ratio", type=float, default=0.0)
+    add_workload_args(ap, ops=2_000_000, update_ratio=0.9)
     ap.add_argument("--commit-every", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--build", default=str(ROOT / "build"), help="floe build directory")
-    ap.add_argument("--peer", default=str(ROOT / "benchmarks/peers/paimon/run"))
-    ap.add_argument("--java-opts", help="FLOE_PAIMON_JAVA_OPTS for the peer "
-                    "(default: run's -Xmx2g -XX:+UseParallelGC; above 2M operations -Xmx4g)")
-    ap.add_argument("--tmp", help="parent of the scratch directories (default: $TMPDIR)")
-    ap.add_argument("--json", help="also write the result JSON to this file")
+    add_peer_args(ap, "above 2M operations -Xmx4g")
     args = ap.parse_args()
     if args.ten_m:
         args.ops = 10_000_000
     binary = Path(args.build) / "benchmarks/compaction_bench"
     if not binary.exists():
         raise SystemExit(f"no {binary}: build it first (see --help)")
-    env = dict(os.environ)
-    env.setdefault("FLOE_LOG_LEVEL", "warn")
-    java_opts = args.java_opts or ("-Xmx4g -XX:+UseParallelGC" if args.ops > 2_000_000 else None)
-    if java_opts:
-        env["FLOE_PAIMON_JAVA_OPTS"] = java_opts
+    env = bench_env(args)
     reader = avro_reader()
     gen = ["--seed", str(args.seed), "--ops", str(args.ops),
            "--update-ratio", repr(args.update_ratio), "--delete-ratio", repr(args.delete_ratio)]

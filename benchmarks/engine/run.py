@@ -30,51 +30,14 @@ Plain python3 is enough (no third-party modules).
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKSUM_KEYS = ("rows", "sum_rev_id", "row_hash_sum", "row_hash_xor")
-
-
-def checksum(d):
-    return {k: str(d[k]) for k in CHECKSUM_KEYS}
-
-
-def machine():
-    info = {"cores": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
-            "kernel": platform.release()}
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                info["mem_total_kb"] = int(line.split()[1])
-                break
-    except OSError:
-        pass
-    try:
-        info["git"] = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                                     capture_output=True, text=True).stdout.strip()
-    except OSError:
-        pass
-    return info
-
-
-def run_json(cmd, env=None):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    out = p.stdout.strip().splitlines()
-    if p.returncode != 0 or not out:
-        sys.stderr.write(p.stderr[-4000:])
-        raise SystemExit(f"FAILED (exit {p.returncode}): {' '.join(cmd)}")
-    return json.loads(out[-1])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import ROOT, add_peer_args, add_workload_args, bench_env, checksum, machine, run_json  # noqa: E402
 
 
 def med(runs, key):
@@ -83,29 +46,15 @@ def med(runs, key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ops", type=int, default=1_000_000)
-    ap.add_argument("--10m", dest="ten_m", action="store_true", help="10,000,000 operations")
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--update-ratio", type=float, default=0.2)
-    ap.add_argument("--delete-ratio", type=float, default=0.0)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--build", default=str(ROOT / "build"), help="floe build directory")
-    ap.add_argument("--peer", default=str(ROOT / "benchmarks/peers/paimon/run"))
-    ap.add_argument("--java-opts", help="FLOE_PAIMON_JAVA_OPTS for the peer "
-                    "(default: run's -Xmx2g -XX:+UseParallelGC; --10m uses -Xmx4g)")
-    ap.add_argument("--tmp", help="parent of the scratch directories (default: $TMPDIR)")
-    ap.add_argument("--json", help="also write the result JSON to this file")
+    add_workload_args(ap, ops=1_000_000, update_ratio=0.2)
+    add_peer_args(ap, "--10m uses -Xmx4g")
     args = ap.parse_args()
     if args.ten_m:
         args.ops = 10_000_000
     binary = Path(args.build) / "benchmarks/engine_write_bench"
     if not binary.exists():
         raise SystemExit(f"no {binary}: build it first (see --help)")
-    env = dict(os.environ)
-    env.setdefault("FLOE_LOG_LEVEL", "warn")
-    java_opts = args.java_opts or ("-Xmx4g -XX:+UseParallelGC" if args.ops > 2_000_000 else None)
-    if java_opts:
-        env["FLOE_PAIMON_JAVA_OPTS"] = java_opts
+    env = bench_env(args)
     gen = ["--seed", str(args.seed), "--ops", str(args.ops),
            "--update-ratio", repr(args.update_ratio), "--delete-ratio", repr(args.delete_ratio)]
     info = machine()

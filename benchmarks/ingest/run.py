@@ -55,7 +55,6 @@ import base64
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -66,7 +65,8 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import ROOT, machine  # noqa: E402
 TOPIC = "bench.wiki.revision"
 COLS = ("rev_id", "rev_page", "rev_comment_id", "rev_actor", "rev_timestamp",
         "rev_minor_edit", "rev_deleted", "rev_len", "rev_parent_id", "rev_sha1")
@@ -136,28 +136,6 @@ def same_sum(a, b):
 
 
 # ---- machine ----
-
-def machine():
-    info = {"cores": os.cpu_count(), "loadavg_start": list(os.getloadavg()),
-            "kernel": platform.release()}
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                info["mem_total_kb"] = int(line.split()[1])
-                break
-    except OSError:
-        pass
-    try:
-        info["git"] = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                                     capture_output=True, text=True).stdout.strip()
-    except OSError:
-        pass
-    return info
-
 
 def proc_cpu(pid):
     """utime + stime of a live process (and its reaped children), seconds; None if gone."""
