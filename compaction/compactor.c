@@ -96,24 +96,35 @@ floe_status floe_compactor_start(const char *warehouse, const char *table,
     return FLOE_OK;
 }
 
-floe_status floe_compactor_after_commit(floe_compactor *c, uint32_t runs, int *waited,
-                                        floe_err *err) {
-    *waited = 0;
-    uint32_t trigger = (uint32_t)c->o.trigger, stop = (uint32_t)c->o.stop_trigger;
-    pthread_mutex_lock(&c->mu);
-    if (runs > trigger && !c->running) {
+/* With c->mu held: wake the thread for a round above the trigger. */
+static void wake_locked(floe_compactor *c, uint32_t runs) {
+    if (runs > (uint32_t)c->o.trigger && !c->running && !c->requested) {
         c->requested = 1;
         pthread_cond_broadcast(&c->cv);
     }
+}
+
+/* With c->mu held: the last round's error, reported once. */
+static floe_status take_error_locked(floe_compactor *c, floe_err *err) {
+    floe_status s = c->last_status;
+    if (s != FLOE_OK && err) *err = c->last_err;
+    c->last_status = FLOE_OK;
+    return s;
+}
+
+floe_status floe_compactor_after_commit(floe_compactor *c, uint32_t runs, int *waited,
+                                        floe_err *err) {
+    *waited = 0;
+    uint32_t stop = (uint32_t)c->o.stop_trigger;
+    pthread_mutex_lock(&c->mu);
+    wake_locked(c, runs);
     if (runs > stop) {
         uint64_t target = c->rounds + (c->running ? 1 : 0) + (c->requested ? 1 : 0);
         if (target == c->rounds) target++;
         *waited = 1;
         while (c->rounds < target && !c->stopping) pthread_cond_wait(&c->cv, &c->mu);
     }
-    floe_status s = c->last_status;
-    if (s != FLOE_OK && err) *err = c->last_err;
-    c->last_status = FLOE_OK;
+    floe_status s = take_error_locked(c, err);
     pthread_mutex_unlock(&c->mu);
     return s;
 }
@@ -121,14 +132,9 @@ floe_status floe_compactor_after_commit(floe_compactor *c, uint32_t runs, int *w
 floe_status floe_compactor_request(floe_compactor *c, uint32_t runs, int *stalled,
                                    floe_err *err) {
     pthread_mutex_lock(&c->mu);
-    if (runs > (uint32_t)c->o.trigger && !c->running && !c->requested) {
-        c->requested = 1;
-        pthread_cond_broadcast(&c->cv);
-    }
+    wake_locked(c, runs);
     *stalled = runs > (uint32_t)c->o.stop_trigger;
-    floe_status s = c->last_status;
-    if (s != FLOE_OK && err) *err = c->last_err;
-    c->last_status = FLOE_OK;
+    floe_status s = take_error_locked(c, err);
     pthread_mutex_unlock(&c->mu);
     return s;
 }
