@@ -68,6 +68,15 @@ static void row_json(floe_buf *b, uint64_t id, int version) {
 
 static int g_schemas = 1;
 
+/* The payload's before and after rows (version -1: null) after "before":. */
+static void before_after(floe_buf *out, uint64_t id, int before_v, int after_v) {
+    if (before_v >= 0) row_json(out, id, before_v);
+    else floe_buf_append(out, "null", 4, NULL);
+    floe_buf_append(out, ",\"after\":", 9, NULL);
+    if (after_v >= 0) row_json(out, id, after_v);
+    else floe_buf_append(out, "null", 4, NULL);
+}
+
 static void emit(floe_buf *out, const char *prefix, const char *db, uint64_t id, char op,
                  int before_v, int after_v, uint64_t pos) {
     char tmp[1024];
@@ -75,11 +84,7 @@ static void emit(floe_buf *out, const char *prefix, const char *db, uint64_t id,
         /* JsonConverter with schemas.enable=false: bare key and payload */
         int n = snprintf(tmp, sizeof tmp, "{\"rev_id\":%llu}\t{\"before\":", (unsigned long long)id);
         floe_buf_append(out, tmp, (size_t)n, NULL);
-        if (before_v >= 0) row_json(out, id, before_v);
-        else floe_buf_append(out, "null", 4, NULL);
-        floe_buf_append(out, ",\"after\":", 9, NULL);
-        if (after_v >= 0) row_json(out, id, after_v);
-        else floe_buf_append(out, "null", 4, NULL);
+        before_after(out, id, before_v, after_v);
         n = snprintf(tmp, sizeof tmp,
                      ",\"source\":{\"version\":\"3.0.0.Final\",\"connector\":\"mariadb\",\"name\":\"%s\","
                      "\"ts_ms\":%llu,\"snapshot\":\"false\",\"db\":\"%s\",\"table\":\"revision\","
@@ -119,11 +124,7 @@ static void emit(floe_buf *out, const char *prefix, const char *db, uint64_t id,
         "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},{\"type\":\"int64\",\"optional\":true,"
         "\"field\":\"ts_ms\"}]},\"payload\":{\"before\":";
     floe_buf_append(out, rest, strlen(rest), NULL);
-    if (before_v >= 0) row_json(out, id, before_v);
-    else floe_buf_append(out, "null", 4, NULL);
-    floe_buf_append(out, ",\"after\":", 9, NULL);
-    if (after_v >= 0) row_json(out, id, after_v);
-    else floe_buf_append(out, "null", 4, NULL);
+    before_after(out, id, before_v, after_v);
     n = snprintf(tmp, sizeof tmp,
                  ",\"source\":{\"connector\":\"mariadb\",\"db\":\"%s\",\"table\":\"revision\","
                  "\"gtid\":\"0-1-%llu\",\"file\":\"mysql-bin.000001\",\"pos\":%llu,\"row\":0},"
