@@ -106,7 +106,8 @@ static void table_usage(FILE *f) {
             "        num-sorted-run.compaction-trigger=5, num-sorted-run.stop-trigger=8,\n"
             "        num-levels=6, compaction.max-size-amplification-percent=200,\n"
             "        compaction.size-ratio=1, target-file-size=128mb,\n"
-            "        file.compression=zstd, compaction.threads=2 (docs/operations.md).\n"
+            "        file.compression=zstd, file.compression.per.level=0:lz4,\n"
+            "        compaction.threads=2 (docs/operations.md).\n"
             "alter:  declarative by field id: a column with a known id and a new name\n"
             "        is a rename, with a new type a widening (int->bigint, float->double,\n"
             "        decimal precision up); a column without id is added (nullable);\n"
@@ -277,7 +278,8 @@ static void write_usage(FILE *f) {
             "the `before` key first); d deletes the key in `before`. Values use floe's\n"
             "JSON value forms. One commit at the end of input, and every N lines with\n"
             "--commit-every. A bad line stops the run before its commit: nothing from\n"
-            "an uncommitted chunk becomes visible. Buffer default 256MiB.\n"
+            "an uncommitted chunk becomes visible. Buffer default 256MiB. --codec:\n"
+            "of the flushed level-0 files (default: the table's options, lz4).\n"
             "Compaction (default on) runs on a background thread after commits; when\n"
             "a bucket has more than 8 sorted runs, writing waits for it.\n");
 }
@@ -343,6 +345,11 @@ int floe_cmd_write(int argc, char **argv) {
     int64_t snap = 0;
     rc = 1;
     if (!after || !before) goto out;
+    if (!a.codec) {
+        floe_compact_opts co;
+        if (floe_compact_opts_from_table(t, &co, &e) != FLOE_OK) goto fail;
+        o.codec = floe_compact_codec(&co, 0);
+    }
     if (floe_lsm_writer_open(t, &o, &w, &e) != FLOE_OK) goto fail;
     ssize_t got;
     while ((got = getline(&line, &cap, stdin)) >= 0) {

@@ -39,6 +39,36 @@ void floe_compact_opts_init(floe_compact_opts *o) {
     o->codec = FLOE_ORC_ZSTD;
     o->max_attempts = 10;
     o->threads = 2;
+    for (size_t l = 0; l < FLOE_LSM_MAX_LEVELS; l++) o->level_codec[l] = -1;
+}
+
+floe_orc_codec floe_compact_codec(const floe_compact_opts *o, uint32_t level) {
+    if (level < FLOE_LSM_MAX_LEVELS && o->level_codec[level] >= 0)
+        return (floe_orc_codec)o->level_codec[level];
+    return o->codec;
+}
+
+/* "0:lz4,3:zstd" into o->level_codec; -1 when malformed. */
+static int parse_per_level(const char *v, floe_compact_opts *o) {
+    const char *p = v;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long level = strtol(p, &end, 10);
+        if (end == p || errno || level < 0 || level >= FLOE_LSM_MAX_LEVELS || *end != ':') return -1;
+        p = end + 1;
+        size_t n = strcspn(p, ",");
+        char name[16];
+        if (n == 0 || n >= sizeof name) return -1;
+        memcpy(name, p, n);
+        name[n] = 0;
+        int c = floe_orc_codec_parse(name);
+        if (c < 0) return -1;
+        o->level_codec[level] = c;
+        p += n;
+        if (*p == ',') p++;
+    }
+    return 0;
 }
 
 static floe_status opt_int(const floe_lsm_table *t, const char *key, long lo, long hi, int *out,
@@ -109,6 +139,13 @@ floe_status floe_compact_opts_from_table(const floe_lsm_table *t, floe_compact_o
                             "zlib or none",
                             t->name, v);
     o->codec = (floe_orc_codec)codec;
+    const char *pl = json_string_value(json_object_get(t->options, "file.compression.per.level"));
+    if (pl && parse_per_level(pl, o) != 0)
+        return floe_err_set(err, FLOE_ERR_INVALID,
+                            "table %s: option file.compression.per.level = \"%s\": expected "
+                            "LEVEL:CODEC pairs separated by commas, such as 0:lz4,5:zstd",
+                            t->name, pl);
+    if (!pl && !v) o->level_codec[0] = FLOE_ORC_LZ4;
     return FLOE_OK;
 }
 
@@ -292,7 +329,7 @@ static void run_job(merge_job *jb) {
     jb->st = floe_lsm_merge_open(jb->t, jb->in, jb->nin, jb->drop ? FLOE_MERGE_DROP_DELETES : 0,
                                  &m, &jb->err);
     if (jb->st != FLOE_OK) return;
-    jb->st = floe_lsm_write_run(jb->t, jb->o->codec, jb->bucket, jb->out_level,
+    jb->st = floe_lsm_write_run(jb->t, floe_compact_codec(jb->o, jb->out_level), jb->bucket, jb->out_level,
                                 floe_lsm_merge_source_next, m, jb->o->target_file_size,
                                 &jb->outputs, &jb->noutputs, &jb->err);
     jb->rows_read = floe_lsm_merge_rows_read(m);

@@ -41,7 +41,8 @@ typedef struct floe_compact_opts {
     int levels;                /* default trigger + 1 */
     uint64_t target_file_size; /* default 128 MiB */
     int full;                  /* merge every run of every bucket to the top level */
-    floe_orc_codec codec;      /* default ZSTD */
+    floe_orc_codec codec;      /* file.compression, default ZSTD */
+    int level_codec[FLOE_LSM_MAX_LEVELS]; /* file.compression.per.level; -1: codec */
     int max_attempts;          /* commit retries, default 10 */
     int threads;               /* buckets merged in parallel, default 2 */
     int stop_trigger;          /* writers wait above this many runs; 0: trigger + 3 */
@@ -57,11 +58,19 @@ void floe_compact_opts_init(floe_compact_opts *o);
  *   compaction.size-ratio               percent
  *   target-file-size                    a size ("128mb", "64 MB", "1g": binary units)
  *   file.compression                    zstd | lz4 | zlib | none
+ *   file.compression.per.level          "0:lz4,3:zstd": the codec of files written
+ *                                       at those levels (others: file.compression).
+ *                                       When neither is set, level 0 is lz4 (short-
+ *                                       lived runs, written on the commit path) and
+ *                                       every other level zstd.
  *   compaction.threads                  buckets merged in parallel (floe's own)
  * Unknown options are left alone (other engines' options may be there).
  * FLOE_ERR_INVALID names the option and the value that is not accepted. */
 floe_status floe_compact_opts_from_table(const floe_lsm_table *t, floe_compact_opts *o,
                                          floe_err *err);
+
+/* The codec of files written at level. */
+floe_orc_codec floe_compact_codec(const floe_compact_opts *o, uint32_t level);
 
 typedef struct floe_compact_result {
     int64_t snapshot_id;       /* the COMPACT snapshot, 0 when nothing was done */

@@ -150,6 +150,9 @@ static floe_status open_writer(floe_ingest *in, tstate *ts, floe_err *err) {
     floe_lsm_writer_opts_init(&wo);
     wo.buffer_bytes = (uint64_t)in->buffer;
     wo.commit_user = "floe-ingest";
+    floe_compact_opts co;
+    FLOE_TRY(floe_compact_opts_from_table(ts->t, &co, err));
+    wo.codec = floe_compact_codec(&co, 0);
     FLOE_TRY(floe_lsm_writer_open(ts->t, &wo, &ts->w, err));
     if (in->compaction && !ts->comp)
         FLOE_TRY(floe_compactor_start(in->warehouse, ts->name, NULL, &ts->comp, err));
@@ -294,7 +297,8 @@ static floe_status commit_table_ex(floe_ingest *in, tstate *ts, const floe_compa
     if (full) {
         s = floe_lsm_writer_commit_full(ts->w, (int64_t)in->st.messages, ts->positions,
                                         (uint32_t)(full->levels - 1), full->target_file_size,
-                                        full->codec, &snap, err);
+                                        floe_compact_codec(full, (uint32_t)(full->levels - 1)),
+                                        &snap, err);
         if (s == FLOE_OK && fully) *fully = 1;
         if (s == FLOE_ERR_CONFLICT) {
             floe_log_info("ingest", "commit with full compaction lost a race table=%s: plain commit",

@@ -14,6 +14,10 @@
  *   level 1 together with level 1's run (as Paimon does), instead of
  *   waiting for room below level 1 that never comes.
  *
+ * level_codecs: file.compression and file.compression.per.level give each
+ *   level its codec (level 0 lz4 when neither is set); malformed values are
+ *   refused naming the option.
+ *
  * FLOE_COMPACTION_COMMITS scales runs_bounded (default 300 commits).
  */
 #define _GNU_SOURCE
@@ -251,4 +255,45 @@ static void test_levels_full(void) {
     nftw(wh, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-FT_MAIN(test_levels_full, test_runs_bounded)
+static void test_level_codecs(void) {
+    floe_lsm_table t = {0};
+    t.name = "db.codecs";
+    t.options = json_object();
+    floe_compact_opts o;
+    floe_err e = {0};
+    FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
+    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_LZ4);
+    FT_EQ_INT(floe_compact_codec(&o, 1), FLOE_ORC_ZSTD);
+    FT_EQ_INT(floe_compact_codec(&o, 5), FLOE_ORC_ZSTD);
+    /* file.compression alone: every level */
+    json_object_set_new(t.options, "file.compression", json_string("zlib"));
+    FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
+    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_ZLIB);
+    FT_EQ_INT(floe_compact_codec(&o, 5), FLOE_ORC_ZLIB);
+    json_object_set_new(t.options, "file.compression.per.level", json_string("0:none,3:LZ4"));
+    FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
+    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_NONE);
+    FT_EQ_INT(floe_compact_codec(&o, 2), FLOE_ORC_ZLIB);
+    FT_EQ_INT(floe_compact_codec(&o, 3), FLOE_ORC_LZ4);
+    /* per level alone: the others are zstd */
+    json_object_del(t.options, "file.compression");
+    json_object_set_new(t.options, "file.compression.per.level", json_string("5:lz4"));
+    FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
+    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_ZSTD);
+    FT_EQ_INT(floe_compact_codec(&o, 5), FLOE_ORC_LZ4);
+    static const char *bad[] = {"0:lz5", "x:lz4", "0lz4", "64:zstd", "0:", "0:lz4,", "-1:zstd"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_object_set_new(t.options, "file.compression.per.level", json_string(bad[i]));
+        floe_err be = {0};
+        if (strcmp(bad[i], "0:lz4,") == 0) { /* a trailing comma is tolerated */
+            FT_OK(floe_compact_opts_from_table(&t, &o, &be), &be);
+            continue;
+        }
+        FT_EQ_INT(floe_compact_opts_from_table(&t, &o, &be), FLOE_ERR_INVALID);
+        FT_CHECK(strstr(be.msg, "file.compression.per.level") != NULL);
+        FT_CHECK(strstr(be.msg, bad[i]) != NULL);
+    }
+    json_decref(t.options);
+}
+
+FT_MAIN(test_level_codecs, test_levels_full, test_runs_bounded)
