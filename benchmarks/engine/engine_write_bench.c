@@ -5,14 +5,17 @@
  *
  *   engine_write_bench --dir DIR [--seed N] [--ops N] [--update-ratio R]
  *                      [--delete-ratio R] [--buffer BYTES] [--codec C]
- *                      [--commit-every N] [--no-verify]
+ *                      [--commit-every N] [--flush-codec C] [--final-full] [--no-verify]
  *   engine_write_bench --gen-only [--emit-ops FILE] [generator options]
  *
  * One run: generate the whole workload into memory (not timed), create table
  * bench.revision (the Paimon peer's columns and types, 1 bucket) in the fresh
  * warehouse DIR, then, timed: one floe_lsm_writer_put per operation (+I
  * INSERT, +U UPDATE_AFTER, -D DELETE; values straight from the arrays, no
- * JSON) and one commit at the end (or every N operations). Afterwards (not
+ * JSON) and one commit at the end (or every N operations). --flush-codec: the
+ * codec of the flushed level-0 files (default --codec); --final-full: the
+ * last commit merges everything into the top level (5) with --codec, as
+ * `floe ingest --until-caught-up` ends. Afterwards (not
  * timed) the latest snapshot is read back through floe_lsm_merge and its
  * checksum compared with the generator's expected one; exit 1 if they differ.
  * Prints one JSON object on stdout.
@@ -29,7 +32,8 @@ static void usage(void) {
     fprintf(stderr,
             "usage: engine_write_bench --dir DIR [--seed N] [--ops N] [--update-ratio R]\n"
             "                          [--delete-ratio R] [--buffer BYTES] [--codec C]\n"
-            "                          [--commit-every N] [--no-verify]\n"
+            "                          [--commit-every N] [--flush-codec C] [--final-full]\n"
+            "                          [--no-verify]\n"
             "       engine_write_bench --gen-only [--emit-ops FILE] [generator options]\n");
 }
 
@@ -43,8 +47,8 @@ int main(int argc, char **argv) {
     size_t ops = 1000000;
     double upd = 0.2, del = 0.0;
     uint64_t buffer = 256ull << 20, commit_every = 0;
-    const char *dir = NULL, *codec_name = "zstd", *emit = NULL;
-    int verify = 1, gen_only = 0;
+    const char *dir = NULL, *codec_name = "zstd", *flush_codec_name = NULL, *emit = NULL;
+    int verify = 1, gen_only = 0, final_full = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -55,11 +59,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--buffer") && v) buffer = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--commit-every") && v) commit_every = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--codec") && v) codec_name = v;
+        else if (!strcmp(a, "--flush-codec") && v) flush_codec_name = v;
         else if (!strcmp(a, "--dir") && v) dir = v;
         else if (!strcmp(a, "--emit-ops") && v) emit = v;
         else {
             takes = 0;
             if (!strcmp(a, "--no-verify")) verify = 0;
+            else if (!strcmp(a, "--final-full")) final_full = 1;
             else if (!strcmp(a, "--gen-only")) gen_only = 1;
             else {
                 usage();
@@ -73,8 +79,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     int codec = floe_orc_codec_parse(codec_name);
-    if (codec < 0) {
-        fprintf(stderr, "engine_write_bench: unknown codec %s\n", codec_name);
+    int flush_codec = flush_codec_name ? floe_orc_codec_parse(flush_codec_name) : codec;
+    if (codec < 0 || flush_codec < 0) {
+        fprintf(stderr, "engine_write_bench: unknown codec %s\n",
+                codec < 0 ? codec_name : flush_codec_name);
         return 2;
     }
 
@@ -129,7 +137,7 @@ int main(int argc, char **argv) {
     floe_lsm_writer_opts wo;
     floe_lsm_writer_opts_init(&wo);
     wo.buffer_bytes = buffer;
-    wo.codec = (floe_orc_codec)codec;
+    wo.codec = (floe_orc_codec)flush_codec;
     wo.commit_user = "engine_write_bench";
     floe_lsm_writer *w = NULL;
     if (floe_lsm_writer_open(t, &wo, &w, &e) != FLOE_OK) return fail("open writer", &e);
@@ -149,7 +157,9 @@ int main(int argc, char **argv) {
         }
     }
     double t_loop = rg_now();
-    if (floe_lsm_writer_commit(w, commits + 1, NULL, &snap, &e) != FLOE_OK)
+    if (final_full ? floe_lsm_writer_commit_full(w, commits + 1, NULL, 5, 128ull << 20,
+                                                 (floe_orc_codec)codec, &snap, &e)
+                   : floe_lsm_writer_commit(w, commits + 1, NULL, &snap, &e))
         return fail("commit", &e);
     commits++;
     double t_end = rg_now(), cpu = rg_cpu_process() - cpu0;
