@@ -17,7 +17,7 @@
  * (d) schema changes mid-stream (add, widen, rename, drop, re-add a dropped
  * name, reorder, rename the key) and refused changes, (e) few keys
  * (bigint; strings sharing a long prefix; a single key) so that a flush
- * holds many versions of each.
+ * holds many versions of each; (f) keys and values of 16 MiB and more.
  *
  * Size: FLOE_MODEL_OPS (default 1000000) ops for (a), 15% of that for (b)
  * and (d), 10% for (c); FLOE_MODEL_SEED changes the seed. The warehouse is
@@ -1081,5 +1081,73 @@ static void test_model_hot_keys(void) {
     h_finish(&h, "one key", t0);
 }
 
+/* ---- (f) values of 16 MiB and more: the write buffer's long-string form ---- */
+
+static void test_long_values(void) {
+    floe_schema *s = parse_schema(
+        "{\"columns\":[{\"name\":\"k\",\"type\":\"string\",\"nullable\":false},"
+        "{\"name\":\"b\",\"type\":\"binary\"},{\"name\":\"n\",\"type\":\"bigint\"}],"
+        "\"primary_key\":[\"k\"]}");
+    char wh[] = "/tmp/floe-long-values-XXXXXX";
+    FT_CHECK(mkdtemp(wh) != NULL);
+    floe_err e = {0};
+    FT_OK(floe_lsm_table_create(wh, "db.long", s, 1, &e), &e);
+    floe_schema_destroy(s);
+    floe_lsm_table *t = NULL;
+    FT_OK(floe_lsm_table_open(wh, "db.long", &t, &e), &e);
+    floe_lsm_writer *w = NULL;
+    FT_OK(floe_lsm_writer_open(t, NULL, &w, &e), &e);
+    /* lengths around the 2^24 - 1 boundary of a packed string slot; keys
+     * long too, sharing their first 8 bytes (the sort prefix) */
+    static const size_t lens[] = {0, 1, (1u << 24) - 2, (1u << 24) - 1, 1u << 24, (17u << 20) + 3};
+    enum { N = sizeof lens / sizeof lens[0] };
+    uint8_t *big = malloc((17u << 20) + 16);
+    char *key = malloc((1u << 24) + 16);
+    FT_CHECK(big && key);
+    for (size_t i = 0; i < (17u << 20) + 16; i++) big[i] = (uint8_t)(i * 131 + 7);
+    for (size_t r = 0; r < N; r++) {
+        size_t kl = r % 2 ? (1u << 24) + r : 9 + r;
+        memset(key, 'k', kl);
+        key[kl - 1] = (char)('a' + r);
+        floe_value v[3] = {0};
+        v[0].v.bytes.ptr = (const uint8_t *)key;
+        v[0].v.bytes.len = kl;
+        v[1].v.bytes.ptr = big + r;
+        v[1].v.bytes.len = lens[r];
+        v[2].v.i64 = (int64_t)r;
+        FT_OK(floe_lsm_writer_put(w, FLOE_KIND_INSERT, v, NULL, &e), &e);
+    }
+    int64_t snap;
+    FT_OK(floe_lsm_writer_commit(w, 1, NULL, &snap, &e), &e);
+    floe_lsm_writer_destroy(w);
+    floe_lsm_snapshot *sn = NULL;
+    FT_OK(floe_lsm_table_latest(t, &sn, &e), &e);
+    floe_lsm_merge *m = NULL;
+    FT_OK(floe_lsm_merge_open(t, sn->files, sn->nfiles, FLOE_MERGE_DROP_DELETES, &m, &e), &e);
+    size_t seen = 0;
+    for (;;) {
+        const floe_value *vals;
+        uint64_t seq;
+        int kind;
+        FT_OK(floe_lsm_merge_next(m, &vals, &seq, &kind, &e), &e);
+        if (!vals) break;
+        size_t r = (size_t)vals[2].v.i64;
+        FT_CHECK(r < N);
+        size_t kl = r % 2 ? (1u << 24) + r : 9 + r;
+        FT_EQ_U64(vals[0].v.bytes.len, kl);
+        FT_EQ_INT(vals[0].v.bytes.ptr[kl - 1], 'a' + (int)r);
+        FT_EQ_U64(vals[1].v.bytes.len, lens[r]);
+        FT_CHECK(lens[r] == 0 || memcmp(vals[1].v.bytes.ptr, big + r, lens[r]) == 0);
+        seen++;
+    }
+    FT_EQ_U64(seen, N);
+    floe_lsm_merge_close(m);
+    floe_lsm_snapshot_destroy(sn);
+    floe_lsm_table_destroy(t);
+    free(big);
+    free(key);
+    rm_rf(wh);
+}
+
 FT_MAIN(test_model_bigint_key, test_model_composite_key, test_model_all_types,
-        test_model_schema_changes, test_model_hot_keys)
+        test_model_schema_changes, test_model_hot_keys, test_long_values)
