@@ -36,6 +36,16 @@ typedef struct rowrec {
     int32_t kind;
 } rowrec;
 
+/* What put and the flush need of a column, in one small array. */
+enum { PLAN_INT, PLAN_F64, PLAN_DEC, PLAN_BYTES };
+typedef struct colplan {
+    uint32_t slot;   /* byte offset of the column's slot in a record */
+    uint8_t cls;     /* PLAN_* */
+    uint8_t key;     /* a primary key column */
+    uint8_t notnull; /* NOT NULL */
+    uint8_t ts;      /* a timestamp (the ORC-645 check) */
+} colplan;
+
 #define STR_LEN_BITS 24
 #define STR_LONG ((1ull << STR_LEN_BITS) - 1)
 #define STR_MAX_OFF (1ull << (64 - STR_LEN_BITS))
@@ -56,7 +66,7 @@ struct floe_lsm_writer {
     floe_value *kx, *ky; /* decoded keys for comparisons */
     size_t *strcols;     /* the string and binary columns */
     size_t nstr;
-    uint32_t *slot;      /* byte offset of each column's slot in a record */
+    colplan *plan;       /* per column */
     floe_lsm_file *pending;
     size_t npending, cappending;
     int failed;
@@ -86,22 +96,35 @@ floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *
     w->o.commit_user = NULL;
     size_t nc = t->schema->ncols;
     w->null_words = (nc + 63) / 64;
-    w->slot = calloc(nc ? nc : 1, sizeof *w->slot);
+    w->plan = calloc(nc ? nc : 1, sizeof *w->plan);
     w->rec_size = sizeof(rowrec) + w->null_words * 8;
-    for (size_t c = 0; w->slot && c < nc; c++) {
-        w->slot[c] = (uint32_t)w->rec_size;
-        w->rec_size += t->schema->cols[c].type.kind == FLOE_T_DECIMAL ? 16 : 8;
+    for (size_t c = 0; w->plan && c < nc; c++) {
+        const floe_column *col = &t->schema->cols[c];
+        colplan *cp = &w->plan[c];
+        cp->slot = (uint32_t)w->rec_size;
+        switch (col->type.kind) {
+        case FLOE_T_FLOAT:
+        case FLOE_T_DOUBLE: cp->cls = PLAN_F64; break;
+        case FLOE_T_DECIMAL: cp->cls = PLAN_DEC; break;
+        case FLOE_T_STRING:
+        case FLOE_T_BINARY: cp->cls = PLAN_BYTES; break;
+        default: cp->cls = PLAN_INT; break;
+        }
+        for (size_t k = 0; k < t->schema->npk; k++) cp->key |= t->schema->pk[k] == c;
+        cp->notnull = !col->nullable;
+        cp->ts = col->type.kind == FLOE_T_TIMESTAMP;
+        w->rec_size += cp->cls == PLAN_DEC ? 16 : 8;
     }
     w->out = calloc(nc, sizeof *w->out);
     w->kx = calloc(nc, sizeof *w->kx);
     w->ky = calloc(nc, sizeof *w->ky);
     w->strcols = calloc(nc ? nc : 1, sizeof *w->strcols);
-    if (!w->out || !w->kx || !w->ky || !w->strcols || !w->slot) {
+    if (!w->out || !w->kx || !w->ky || !w->strcols || !w->plan) {
         free(w->out);
         free(w->kx);
         free(w->ky);
         free(w->strcols);
-        free(w->slot);
+        free(w->plan);
         free(w);
         return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     }
@@ -114,7 +137,7 @@ floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *
         free(w->kx);
         free(w->ky);
         free(w->strcols);
-        free(w->slot);
+        free(w->plan);
         free(w);
         return s;
     }
@@ -130,7 +153,7 @@ void floe_lsm_writer_destroy(floe_lsm_writer *w) {
     free(w->kx);
     free(w->ky);
     free(w->strcols);
-    free(w->slot);
+    free(w->plan);
     floe_buf_free(&w->rows);
     floe_buf_free(&w->strs);
     free(w->idx);
@@ -155,7 +178,7 @@ static rowrec *rec_at(const floe_lsm_writer *w, uint64_t off) {
 }
 static uint64_t *rec_nulls(rowrec *r) { return (uint64_t *)(r + 1); }
 static uint64_t *rec_slot(const floe_lsm_writer *w, rowrec *r, size_t c) {
-    return (uint64_t *)((uint8_t *)r + w->slot[c]);
+    return (uint64_t *)((uint8_t *)r + w->plan[c].slot);
 }
 
 /* The bytes of a string slot (valid until the buffer is reset). */
@@ -178,12 +201,10 @@ static void rec_get(const floe_lsm_writer *w, rowrec *r, size_t c, floe_value *o
         return;
     }
     const uint64_t *p = rec_slot(w, r, c);
-    switch (w->t->schema->cols[c].type.kind) {
-    case FLOE_T_FLOAT:
-    case FLOE_T_DOUBLE: memcpy(&out->v.f64, p, 8); break;
-    case FLOE_T_DECIMAL: out->v.dec = (floe_i128)(((unsigned __int128)p[1] << 64) | p[0]); break;
-    case FLOE_T_STRING:
-    case FLOE_T_BINARY: out->v.bytes.ptr = str_of(w, *p, &out->v.bytes.len); break;
+    switch (w->plan[c].cls) {
+    case PLAN_F64: memcpy(&out->v.f64, p, 8); break;
+    case PLAN_DEC: out->v.dec = (floe_i128)(((unsigned __int128)p[1] << 64) | p[0]); break;
+    case PLAN_BYTES: out->v.bytes.ptr = str_of(w, *p, &out->v.bytes.len); break;
     default: out->v.i64 = (int64_t)*p; break;
     }
 }
@@ -388,16 +409,14 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
     rowrec *r = rec_at(w, off);
     r->seq = w->next_seq++;
     r->kind = kind;
-    r->bucket = floe_lsm_bucket_of(s, vals, arena, w->t->buckets);
+    r->bucket = w->t->buckets > 1 ? floe_lsm_bucket_of(s, vals, arena, w->t->buckets) : 0;
     for (size_t i = 0; i < s->ncols; i++) {
-        floe_type_kind tk = s->cols[i].type.kind;
-        int is_key = 0;
-        for (size_t k = 0; k < s->npk; k++) is_key |= s->pk[k] == i;
+        const colplan *cp = &w->plan[i];
         uint64_t *p = rec_slot(w, r, i);
-        if (kind == FLOE_KIND_DELETE && !is_key) {
+        if (kind == FLOE_KIND_DELETE && !cp->key) {
             /* a tombstone carries only its key; NOT NULL columns get a zero
              * value so the file stays valid (never visible) */
-            if (s->cols[i].nullable) rec_nulls(r)[i / 64] |= 1ull << (i % 64);
+            if (!cp->notnull) rec_nulls(r)[i / 64] |= 1ull << (i % 64);
             continue;
         }
         const floe_value *v = &vals[i];
@@ -405,15 +424,13 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
             rec_nulls(r)[i / 64] |= 1ull << (i % 64);
             continue;
         }
-        switch (tk) {
-        case FLOE_T_FLOAT:
-        case FLOE_T_DOUBLE: memcpy(p, &v->v.f64, 8); break;
-        case FLOE_T_DECIMAL:
+        switch (cp->cls) {
+        case PLAN_F64: memcpy(p, &v->v.f64, 8); break;
+        case PLAN_DEC:
             p[0] = (uint64_t)(unsigned __int128)v->v.dec;
             p[1] = (uint64_t)((unsigned __int128)v->v.dec >> 64);
             break;
-        case FLOE_T_STRING:
-        case FLOE_T_BINARY: {
+        case PLAN_BYTES: {
             const uint8_t *src = floe_value_bytes(v, arena);
             uint64_t soff = w->strs.len, n = v->v.bytes.len;
             if (soff >= STR_MAX_OFF)
@@ -717,14 +734,12 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
         if (vals[s->pk[k]].is_null)
             return floe_err_set(err, FLOE_ERR_BAD_INPUT, "column %s: NULL in a primary key column",
                                 s->cols[s->pk[k]].name);
-    if (kind != FLOE_KIND_DELETE)
-        for (size_t i = 0; i < s->ncols; i++)
-            if (vals[i].is_null && !s->cols[i].nullable)
+    for (size_t i = 0; i < s->ncols; i++) {
+        if (vals[i].is_null) {
+            if (w->plan[i].notnull && kind != FLOE_KIND_DELETE)
                 return floe_err_set(err, FLOE_ERR_BAD_INPUT, "column %s: NULL in a NOT NULL column",
                                     s->cols[i].name);
-    for (size_t i = 0; i < s->ncols; i++)
-        if (s->cols[i].type.kind == FLOE_T_TIMESTAMP && !vals[i].is_null &&
-            !floe_orc_timestamp_storable(vals[i].v.i64)) {
+        } else if (w->plan[i].ts && !floe_orc_timestamp_storable(vals[i].v.i64)) {
             char ts[48];
             floe_timestamp_format(vals[i].v.i64, ts);
             return floe_err_set(err, FLOE_ERR_BAD_INPUT,
@@ -732,6 +747,7 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
                                 "which ORC readers read one second late (ORC-645); refused",
                                 s->cols[i].name, ts);
         }
+    }
     floe_status st = copy_row(w, kind, vals, arena, err);
     if (st != FLOE_OK) {
         w->failed = 1;
