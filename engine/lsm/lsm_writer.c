@@ -58,8 +58,8 @@ struct floe_lsm_writer {
     uint64_t next_seq;
     floe_buf rows;    /* rowrec + values, back to back */
     floe_buf strs;    /* string/binary bytes of buffered rows */
-    uint64_t *idx;    /* offsets of rowrecs in rows */
-    size_t nidx, capidx;
+    size_t nidx;      /* rows in the buffer: row i at rows.data + i * rec_size, in
+                         increasing seq order */
     size_t rec_size;
     size_t null_words;
     floe_value *out;   /* decoded row handed to the run writer */
@@ -156,7 +156,6 @@ void floe_lsm_writer_destroy(floe_lsm_writer *w) {
     free(w->plan);
     floe_buf_free(&w->rows);
     floe_buf_free(&w->strs);
-    free(w->idx);
     for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
     free(w->pending);
     free(w);
@@ -169,7 +168,7 @@ int64_t floe_lsm_writer_base_id(const floe_lsm_writer *w) { return w->base ? w->
 
 void floe_lsm_writer_get_stats(const floe_lsm_writer *w, floe_lsm_writer_stats *st) {
     *st = w->st;
-    st->buffer_bytes = w->rows.len + w->strs.len + w->nidx * sizeof *w->idx;
+    st->buffer_bytes = w->rows.len + w->strs.len;
     st->buffer_rows = w->nidx;
 }
 
@@ -444,30 +443,25 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
         default: *p = (uint64_t)v->v.i64; break;
         }
     }
-    if (w->nidx == w->capidx) {
-        size_t cap = w->capidx ? w->capidx * 2 : 4096;
-        uint64_t *ni = realloc(w->idx, cap * sizeof *ni);
-        if (!ni) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-        w->idx = ni;
-        w->capidx = cap;
-    }
-    w->idx[w->nidx++] = off;
+    w->nidx++;
     return FLOE_OK;
 }
 
-/* Sorting the buffer: entries carry the bucket, an order-preserving 64-bit
- * prefix of the first key column and the sequence number. The order is
+/* Sorting the buffer: 16-byte entries carry the bucket, an order-preserving
+ * 64-bit prefix of the first key column and the row number (rows are in
+ * sequence-number order, so it orders versions too). The order is
  * cmp_ents's: bucket, prefix, the full key when the prefix is partial
  * (string, binary, decimal or composite keys), then newest first. It is
  * made by a stable LSD radix sort on (bucket, prefix) of the entries in
  * newest-first order, and, when the prefix is partial, a comparison sort of
  * each run of equal (bucket, prefix); rows are decoded only there. */
 typedef struct sortent {
-    uint32_t bucket;
     uint64_t kp;
-    uint64_t seq;
-    uint64_t off;
+    uint32_t bucket;
+    uint32_t row; /* rows are in seq order: a larger row is newer */
 } sortent;
+
+static uint64_t row_off(const floe_lsm_writer *w, size_t row) { return (uint64_t)row * w->rec_size; }
 
 static uint64_t key_prefix(const floe_lsm_writer *w, rowrec *r) {
     const floe_schema *s = w->t->schema;
@@ -516,11 +510,11 @@ static int cmp_ents(const void *pa, const void *pb, void *ctx) {
     if (a->bucket != b->bucket) return a->bucket < b->bucket ? -1 : 1;
     if (a->kp != b->kp) return a->kp < b->kp ? -1 : 1;
     if (sc->partial) {
-        int r = full_key_cmp(sc->w, a->off, b->off);
+        int r = full_key_cmp(sc->w, row_off(sc->w, a->row), row_off(sc->w, b->row));
         if (r) return r;
     }
     /* newest first */
-    return a->seq > b->seq ? -1 : a->seq < b->seq;
+    return a->row > b->row ? -1 : a->row < b->row;
 }
 
 /* Sort a run by cmp_ents: insertion sort when short (runs are usually a
@@ -555,21 +549,16 @@ static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
      * reversing it gives the order cmp_ents wants among equal keys; the
      * radix sort keeps it (stable). The bits that vary across the buffer
      * bound the digits to sort on. */
-    int seq_desc = 1;
     unsigned __int128 k0 = 0, diff = 0;
     for (size_t i = 0; i < n; i++) {
-        rowrec *r = rec_at(w, w->idx[i]);
+        rowrec *r = rec_at(w, row_off(w, i));
         sortent *x = &e[n - 1 - i];
-        *x = (sortent){r->bucket, key_prefix(w, r), r->seq, w->idx[i]};
+        *x = (sortent){key_prefix(w, r), r->bucket, (uint32_t)i};
         if (i == 0) k0 = rkey(x);
-        else {
-            diff |= rkey(x) ^ k0;
-            seq_desc &= x->seq > x[1].seq;
-        }
+        else diff |= rkey(x) ^ k0;
     }
-    if (!seq_desc || n < 32) {
-        /* not expected (seq increases with the buffer order); or too few
-         * entries for the histograms to pay off */
+    if (n < 32) {
+        /* too few entries for the histograms to pay off */
         qsort_r(e, n, sizeof *e, cmp_ents, sc);
         return e;
     }
@@ -647,12 +636,12 @@ typedef struct flush_src {
 static inline __attribute__((always_inline)) void flush_prefetch(const flush_src *f) {
     const floe_lsm_writer *w = f->w;
     if (f->at + FLUSH_AHEAD_REC < f->end) {
-        const uint8_t *r = (const uint8_t *)rec_at(w, f->e[f->at + FLUSH_AHEAD_REC].off);
+        const uint8_t *r = (const uint8_t *)rec_at(w, row_off(w, f->e[f->at + FLUSH_AHEAD_REC].row));
         for (size_t o = 0; o < w->rec_size; o += 64) __builtin_prefetch(r + o);
         __builtin_prefetch(r + w->rec_size - 1);
     }
     if (w->nstr && f->at + FLUSH_AHEAD_STR < f->end) {
-        rowrec *r = rec_at(w, f->e[f->at + FLUSH_AHEAD_STR].off);
+        rowrec *r = rec_at(w, row_off(w, f->e[f->at + FLUSH_AHEAD_STR].row));
         for (size_t k = 0; k < w->nstr; k++) {
             uint64_t q = *rec_slot(w, r, w->strcols[k]), n = q & STR_LONG;
             if (n) { /* 0 for NULL and empty */
@@ -674,10 +663,11 @@ static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena,
     /* skip older versions of the same key */
     size_t j = f->at + 1;
     while (j < f->end && f->e[j].kp == first->kp &&
-           (!f->partial || full_key_cmp(f->w, first->off, f->e[j].off) == 0))
+           (!f->partial ||
+            full_key_cmp(f->w, row_off(f->w, first->row), row_off(f->w, f->e[j].row)) == 0))
         j++;
     f->at = j;
-    rowrec *r = rec_at(f->w, first->off);
+    rowrec *r = rec_at(f->w, row_off(f->w, first->row));
     for (size_t c = 0; c < f->w->t->schema->ncols; c++) rec_get(f->w, r, c, &f->w->out[c]);
     *vals = f->w->out;
     *arena = NULL;
@@ -754,7 +744,7 @@ floe_status floe_lsm_writer_put(floe_lsm_writer *w, int kind, const floe_value *
         return st;
     }
     w->st.rows_put++;
-    if (w->rows.len + w->strs.len + w->nidx * sizeof *w->idx >= w->o.buffer_bytes) {
+    if (w->rows.len + w->strs.len >= w->o.buffer_bytes || w->nidx == UINT32_MAX) {
         st = buffer_flush(w, err);
         if (st != FLOE_OK) w->failed = 1;
     }
