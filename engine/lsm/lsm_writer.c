@@ -24,7 +24,7 @@
 #include "orc_writer.h"
 
 /* A buffered row, packed: header, a null bitmap of ceil(ncols/64) words,
- * then one slot per column at w->slot[c]: 8 bytes for integers, dates,
+ * then one slot per column at w->plan[c].slot: 8 bytes for integers, dates,
  * timestamps, booleans and float/double bits; 16 for decimals (low, high);
  * 8 for strings and binary: offset into w->strs << 24 | length, where
  * length STR_LONG means the length is the 8 bytes at the offset and the
@@ -97,8 +97,16 @@ floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *
     size_t nc = t->schema->ncols;
     w->null_words = (nc + 63) / 64;
     w->plan = calloc(nc ? nc : 1, sizeof *w->plan);
+    w->out = calloc(nc, sizeof *w->out);
+    w->kx = calloc(nc, sizeof *w->kx);
+    w->ky = calloc(nc, sizeof *w->ky);
+    w->strcols = calloc(nc ? nc : 1, sizeof *w->strcols);
+    if (!w->out || !w->kx || !w->ky || !w->strcols || !w->plan) {
+        floe_lsm_writer_destroy(w);
+        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    }
     w->rec_size = sizeof(rowrec) + w->null_words * 8;
-    for (size_t c = 0; w->plan && c < nc; c++) {
+    for (size_t c = 0; c < nc; c++) {
         const floe_column *col = &t->schema->cols[c];
         colplan *cp = &w->plan[c];
         cp->slot = (uint32_t)w->rec_size;
@@ -114,31 +122,11 @@ floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *
         cp->notnull = !col->nullable;
         cp->ts = col->type.kind == FLOE_T_TIMESTAMP;
         w->rec_size += cp->cls == PLAN_DEC ? 16 : 8;
+        if (cp->cls == PLAN_BYTES) w->strcols[w->nstr++] = c;
     }
-    w->out = calloc(nc, sizeof *w->out);
-    w->kx = calloc(nc, sizeof *w->kx);
-    w->ky = calloc(nc, sizeof *w->ky);
-    w->strcols = calloc(nc ? nc : 1, sizeof *w->strcols);
-    if (!w->out || !w->kx || !w->ky || !w->strcols || !w->plan) {
-        free(w->out);
-        free(w->kx);
-        free(w->ky);
-        free(w->strcols);
-        free(w->plan);
-        free(w);
-        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-    }
-    for (size_t c = 0; c < nc; c++)
-        if (t->schema->cols[c].type.kind == FLOE_T_STRING || t->schema->cols[c].type.kind == FLOE_T_BINARY)
-            w->strcols[w->nstr++] = c;
     floe_status s = floe_lsm_table_latest(t, &w->base, err);
     if (s != FLOE_OK) {
-        free(w->out);
-        free(w->kx);
-        free(w->ky);
-        free(w->strcols);
-        free(w->plan);
-        free(w);
+        floe_lsm_writer_destroy(w);
         return s;
     }
     w->next_seq = w->base ? w->base->next_sequence : 1;
@@ -172,8 +160,9 @@ void floe_lsm_writer_get_stats(const floe_lsm_writer *w, floe_lsm_writer_stats *
     st->buffer_rows = w->nidx;
 }
 
-static rowrec *rec_at(const floe_lsm_writer *w, uint64_t off) {
-    return (rowrec *)(w->rows.data + off);
+/* Row i of the buffer (rows are fixed-size, back to back). */
+static rowrec *row_at(const floe_lsm_writer *w, size_t row) {
+    return (rowrec *)(w->rows.data + (uint64_t)row * w->rec_size);
 }
 static uint64_t *rec_nulls(rowrec *r) { return (uint64_t *)(r + 1); }
 static uint64_t *rec_slot(const floe_lsm_writer *w, rowrec *r, size_t c) {
@@ -401,11 +390,10 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
         FLOE_TRY(floe_buf_reserve(&w->rows, cap, err));
         if (w->nstr) FLOE_TRY(floe_buf_reserve(&w->strs, cap, err));
     }
-    uint64_t off = w->rows.len;
     FLOE_TRY(floe_buf_reserve(&w->rows, w->rec_size, err));
-    memset(w->rows.data + off, 0, w->rec_size);
+    rowrec *r = row_at(w, w->nidx);
+    memset(r, 0, w->rec_size);
     w->rows.len += w->rec_size;
-    rowrec *r = rec_at(w, off);
     r->seq = w->next_seq++;
     r->kind = kind;
     r->bucket = w->t->buckets > 1 ? floe_lsm_bucket_of(s, vals, arena, w->t->buckets) : 0;
@@ -437,7 +425,7 @@ static floe_status copy_row(floe_lsm_writer *w, int kind, const floe_value *vals
                                     (unsigned long long)STR_MAX_OFF);
             if (n >= STR_LONG) FLOE_TRY(floe_buf_append(&w->strs, &n, 8, err));
             FLOE_TRY(floe_buf_append(&w->strs, src, n, err));
-            *rec_slot(w, rec_at(w, off), i) = soff << STR_LEN_BITS | (n >= STR_LONG ? STR_LONG : n);
+            *p = soff << STR_LEN_BITS | (n >= STR_LONG ? STR_LONG : n);
             break;
         }
         default: *p = (uint64_t)v->v.i64; break;
@@ -461,21 +449,18 @@ typedef struct sortent {
     uint32_t row; /* rows are in seq order: a larger row is newer */
 } sortent;
 
-static uint64_t row_off(const floe_lsm_writer *w, size_t row) { return (uint64_t)row * w->rec_size; }
-
 static uint64_t key_prefix(const floe_lsm_writer *w, rowrec *r) {
     const floe_schema *s = w->t->schema;
     const uint64_t *p = rec_slot(w, r, s->pk[0]);
-    switch (s->cols[s->pk[0]].type.kind) {
-    case FLOE_T_STRING:
-    case FLOE_T_BINARY: {
+    switch (w->plan[s->pk[0]].cls) {
+    case PLAN_BYTES: {
         size_t n;
         const uint8_t *b = str_of(w, *p, &n);
         uint64_t x = 0;
         for (size_t i = 0; i < 8; i++) x = (x << 8) | (i < n ? b[i] : 0);
         return x;
     }
-    case FLOE_T_DECIMAL: return p[1] ^ (1ull << 63);
+    case PLAN_DEC: return p[1] ^ (1ull << 63);
     default: return *p ^ (1ull << 63);
     }
 }
@@ -486,9 +471,9 @@ static int prefix_is_partial(const floe_schema *s) {
     return s->npk > 1 || k == FLOE_T_STRING || k == FLOE_T_BINARY || k == FLOE_T_DECIMAL;
 }
 
-static int full_key_cmp(const floe_lsm_writer *w, uint64_t a, uint64_t b) {
+static int full_key_cmp(const floe_lsm_writer *w, size_t a, size_t b) {
     const floe_schema *s = w->t->schema;
-    rowrec *x = rec_at(w, a), *y = rec_at(w, b);
+    rowrec *x = row_at(w, a), *y = row_at(w, b);
     for (size_t k = 0; k < s->npk; k++) {
         size_t c = s->pk[k];
         rec_get(w, x, c, &w->kx[c]);
@@ -510,7 +495,7 @@ static int cmp_ents(const void *pa, const void *pb, void *ctx) {
     if (a->bucket != b->bucket) return a->bucket < b->bucket ? -1 : 1;
     if (a->kp != b->kp) return a->kp < b->kp ? -1 : 1;
     if (sc->partial) {
-        int r = full_key_cmp(sc->w, row_off(sc->w, a->row), row_off(sc->w, b->row));
+        int r = full_key_cmp(sc->w, a->row, b->row);
         if (r) return r;
     }
     /* newest first */
@@ -551,7 +536,7 @@ static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
      * bound the digits to sort on. */
     unsigned __int128 k0 = 0, diff = 0;
     for (size_t i = 0; i < n; i++) {
-        rowrec *r = rec_at(w, row_off(w, i));
+        rowrec *r = row_at(w, i);
         sortent *x = &e[n - 1 - i];
         *x = (sortent){key_prefix(w, r), r->bucket, (uint32_t)i};
         if (i == 0) k0 = rkey(x);
@@ -636,12 +621,12 @@ typedef struct flush_src {
 static inline __attribute__((always_inline)) void flush_prefetch(const flush_src *f) {
     const floe_lsm_writer *w = f->w;
     if (f->at + FLUSH_AHEAD_REC < f->end) {
-        const uint8_t *r = (const uint8_t *)rec_at(w, row_off(w, f->e[f->at + FLUSH_AHEAD_REC].row));
+        const uint8_t *r = (const uint8_t *)row_at(w, f->e[f->at + FLUSH_AHEAD_REC].row);
         for (size_t o = 0; o < w->rec_size; o += 64) __builtin_prefetch(r + o);
         __builtin_prefetch(r + w->rec_size - 1);
     }
     if (w->nstr && f->at + FLUSH_AHEAD_STR < f->end) {
-        rowrec *r = rec_at(w, row_off(w, f->e[f->at + FLUSH_AHEAD_STR].row));
+        rowrec *r = row_at(w, f->e[f->at + FLUSH_AHEAD_STR].row);
         for (size_t k = 0; k < w->nstr; k++) {
             uint64_t q = *rec_slot(w, r, w->strcols[k]), n = q & STR_LONG;
             if (n) { /* 0 for NULL and empty */
@@ -663,11 +648,10 @@ static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena,
     /* skip older versions of the same key */
     size_t j = f->at + 1;
     while (j < f->end && f->e[j].kp == first->kp &&
-           (!f->partial ||
-            full_key_cmp(f->w, row_off(f->w, first->row), row_off(f->w, f->e[j].row)) == 0))
+           (!f->partial || full_key_cmp(f->w, first->row, f->e[j].row) == 0))
         j++;
     f->at = j;
-    rowrec *r = rec_at(f->w, row_off(f->w, first->row));
+    rowrec *r = row_at(f->w, first->row);
     for (size_t c = 0; c < f->w->t->schema->ncols; c++) rec_get(f->w, r, c, &f->w->out[c]);
     *vals = f->w->out;
     *arena = NULL;

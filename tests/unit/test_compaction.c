@@ -281,14 +281,13 @@ static void test_level_codecs(void) {
     FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
     FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_ZSTD);
     FT_EQ_INT(floe_compact_codec(&o, 5), FLOE_ORC_LZ4);
-    static const char *bad[] = {"0:lz5", "x:lz4", "0lz4", "64:zstd", "0:", "0:lz4,", "-1:zstd"};
+    /* a trailing comma is tolerated */
+    json_object_set_new(t.options, "file.compression.per.level", json_string("0:lz4,"));
+    FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
+    static const char *bad[] = {"0:lz5", "x:lz4", "0lz4", "64:zstd", "0:", "-1:zstd"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_object_set_new(t.options, "file.compression.per.level", json_string(bad[i]));
         floe_err be = {0};
-        if (strcmp(bad[i], "0:lz4,") == 0) { /* a trailing comma is tolerated */
-            FT_OK(floe_compact_opts_from_table(&t, &o, &be), &be);
-            continue;
-        }
         FT_EQ_INT(floe_compact_opts_from_table(&t, &o, &be), FLOE_ERR_INVALID);
         FT_CHECK(strstr(be.msg, "file.compression.per.level") != NULL);
         FT_CHECK(strstr(be.msg, bad[i]) != NULL);
