@@ -1149,7 +1149,11 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
             if (s != FLOE_OK) break;
         }
         int64_t now = now_ms();
-        if (now - last_commit >= in->commit_interval_ms || (int64_t)pending >= in->commit_max_rows) {
+        /* caught up in a batch run: the commit after the loop merges the
+         * buffer straight into the top level; a commit here would write a
+         * level-0 run only for that merge to read it back */
+        int done = until_caught_up && caught_up(in);
+        if (!done && (now - last_commit >= in->commit_interval_ms || (int64_t)pending >= in->commit_max_rows)) {
             if ((s = commit_all(in, err)) != FLOE_OK) break;
             last_commit = now;
             pending = 0;
@@ -1166,7 +1170,7 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
                     if ((s = iceberg_refresh(in, in->tables[i], err)) != FLOE_OK) break;
         if (s != FLOE_OK) break;
         if (now - in->last_stats_ms >= in->stats_interval_ms) log_stats(in, now);
-        if (until_caught_up && caught_up(in)) break;
+        if (done) break;
     }
     if (in->fatal_set && s == FLOE_OK) {
         *err = in->fatal;

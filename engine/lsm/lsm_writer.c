@@ -264,6 +264,10 @@ static floe_status run_begin(run_out *r, floe_err *err) {
     o.sort_key = ts->pk;
     o.nsort_key = ts->npk;
     o.sort_strict = 1;
+    /* Level-0 runs are read back by the next compaction only: small stripes
+     * keep the writer's and that reader's stream buffers small and reused
+     * (a 64 MiB stripe of fresh buffers costs more to fault in than to fill). */
+    if (r->level == 0) o.stripe_size = FLOE_LSM_L0_STRIPE_SIZE;
     floe_status s = floe_orc_writer_open(r->out, &fs, &o, &r->ow, err);
     free(cols);
     if (s != FLOE_OK) return s;

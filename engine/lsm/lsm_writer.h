@@ -88,7 +88,10 @@ void floe_lsm_writer_destroy(floe_lsm_writer *w);
 
 /* Write rows (already sorted by key, unique) as one sorted-run file of
  * bucket/level, filling *file. Used by the writer and by compaction. The
- * row callback returns 1 and fills vals/seq/kind, or 0 at the end. */
+ * row callback returns 1 and fills vals/seq/kind, or 0 at the end.
+ * Level-0 files get stripes of FLOE_LSM_L0_STRIPE_SIZE buffered bytes,
+ * the other levels the ORC writer's default (64 MiB). */
+#define FLOE_LSM_L0_STRIPE_SIZE (4u << 20)
 typedef int (*floe_lsm_row_source)(void *ud, const floe_value **vals, const floe_buf **arena,
                                    uint64_t *seq, int *kind, floe_err *err);
 floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, uint32_t bucket,
