@@ -761,7 +761,8 @@ static int process_fast(floe_ingest *in, const rd_kafka_message_t *m, const char
     default: return 0;
     }
     if (!in->parse_only) {
-        floe_err e = {0};
+        floe_err e; /* not = {0}: zeroing 516 bytes per row showed in profiles */
+        floe_err_clear(&e);
         floe_status s = floe_lsm_writer_put(ts->w, kind, row, &in->arena, &e);
         if (s == FLOE_ERR_BAD_INPUT) return 0; /* refused before any change: the slow path
                                                   decides (MariaDB re-read, dead letter) */
@@ -1129,7 +1130,8 @@ floe_status floe_ingest_run(floe_ingest *in, int until_caught_up, floe_err *err)
                 if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || m->err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
                     s = floe_err_set(err, FLOE_ERR_EXTERNAL, "kafka: %s", rd_kafka_message_errstr(m));
             } else {
-                floe_err why = {0};
+                floe_err why; /* cleared, not zeroed: once per message */
+                floe_err_clear(&why);
                 floe_status ps = process(in, m, &why);
                 if (ps != FLOE_OK) {
                     floe_err_prefix(&why, "topic %s partition %d offset %lld: ", rd_kafka_topic_name(m->rkt),
