@@ -39,7 +39,8 @@ before the table is created to after the last commit (so JVM start-up and the
 verification read are outside). Peak RSS is the child's ru_maxrss on both
 sides (whole process). Reported per side: medians of messages/s and rows/s
 (wall), rows per CPU second (rows/s per core), wall and CPU seconds, peak
-RSS; ratios floe/ceiling and floe/Paimon. The Kafka broker's CPU during each
+RSS; ratios floe/ceiling and floe/Paimon (of the medians, and per pair of
+neighbouring runs, to show the noise). The Kafka broker's CPU during each
 run is reported too (it serves both sides the same fetches).
 
 Verification (exit 1 on failure): every run consumed every message; floe's
@@ -511,7 +512,14 @@ def main():
                 "rows_per_cpu_sec": round(f["median_rows_per_cpu_sec"] / p["median_rows_per_cpu_sec"], 3),
                 "messages_per_sec_wall": round(f["median_messages_per_sec"] / p["median_messages_per_sec"], 3),
                 "peak_rss": round(f["median_peak_rss_kb"] / p["median_peak_rss_kb"], 3),
+                # run i of each side ran next to each other: the spread of
+                # these shows how much of the ratio is this machine's noise
+                "rows_per_cpu_sec_per_pair": [
+                    round(a["rows_per_cpu_sec"] / b["rows_per_cpu_sec"], 3)
+                    for a, b in zip(runs["floe"], runs[peer])],
             }
+            log(f"floe/{peer} rows per CPU s: {ratios[f'floe_over_{peer}']['rows_per_cpu_sec']} "
+                f"(medians); per pair: {ratios[f'floe_over_{peer}']['rows_per_cpu_sec_per_pair']}")
     res["ratios"] = ratios
     res["targets"] = {"floe/ceiling rows per CPU s": ">= 0.8", "floe/Paimon rows per CPU s": ">= 3"}
     res["runs"] = {s: [{k: v for k, v in r.items() if k != "peer"} for r in runs[s]] for s in sides}
