@@ -1,5 +1,7 @@
-"""Backpressure: a table whose sorted runs exceed the stop trigger pauses
-its Kafka partitions until background compaction catches up, and loses or
+"""Commit triggers and backpressure.
+
+Backpressure: a table whose sorted runs exceed the stop trigger pauses its
+Kafka partitions until background compaction catches up, and loses or
 repeats nothing.
 
 The table is created by `floe ingest` with table options from the config
@@ -9,6 +11,10 @@ runs than the stop trigger allows. Checked: the log shows pauses and
 resumes; `floe inspect` shows the options on the table and the end offsets
 in the last snapshot; every message was consumed once (messages=N); `floe
 scan` equals the model of `floe sample revision`'s events.
+
+Batch end: with --until-caught-up and the size trigger due on the last
+message, the run ends with one snapshot (the full compaction), not a
+level-0 commit followed by a merge of it.
 
 Needs the kafka fixture (FLOE_KAFKA_ENV) and FLOE_BIN.
 """
@@ -81,6 +87,35 @@ def test_pause_until_compaction_catches_up(tmp_path):
     assert got.keys() == model.keys(), (len(got), len(model))
     bad = [k for k in model if got[k] != model[k]][:5]
     assert not bad, [(got[k], model[k]) for k in bad]
+
+
+def test_batch_commit_due_at_the_end_writes_no_level0_run(tmp_path):
+    """--until-caught-up with the size trigger due on the last message: the
+    final commit merges the write buffer straight into the top level; no
+    level-0 run is written only to be read back by that merge."""
+    prefix = f"bq{RUN}"
+    topic = f"{prefix}.wiki.revision"
+    create_topics((topic, 1))
+    text = subprocess.run([FLOE, "sample", "revision", "--events", "3000", "--prefix", prefix,
+                           "--seed", "11"], capture_output=True, text=True, check=True).stdout
+    kcat = subprocess.run(["kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-Z"],
+                          input=text, capture_output=True, text=True)
+    assert kcat.returncode == 0, kcat.stderr[-2000:]
+    ends = end_offsets(topic, 1)
+    wh = str(tmp_path / "wh")
+    cfg = ingest_config(tmp_path / "ingest.properties", wh, topic, database="wiki",
+                        **{"commit.max.rows": str(ends[0]), "commit.interval.ms": "600000"})
+    log = ingest(cfg).stderr
+    assert f"messages={ends[0]} " in log, log[-2000:]
+    info = json.loads(floe("inspect", "--warehouse", wh, "wiki.revision").stdout)
+    snaps = info["snapshots"]
+    assert len(snaps) == 1, [(x["id"], x["kind"], x["properties"]) for x in snaps]
+    assert snaps[0]["properties"].get("full_compaction") is True, snaps[0]
+    assert snaps[0]["source_positions"]["kafka"][topic] == {"0": ends[0]}, snaps[0]
+    model = model_of(text)
+    got = {r["rev_id"]: tuple(r[c] for c in COLUMNS) for r in
+           map(json.loads, floe("scan", "--warehouse", wh, "wiki.revision").stdout.splitlines())}
+    assert got == model, (len(got), len(model))
 
 
 if __name__ == "__main__":

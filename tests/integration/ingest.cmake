@@ -7,6 +7,8 @@
 #   ingest_debezium  real Debezium (embedded engine, MariaDB connector,
 #                    JsonConverter) on a scripted MariaDB workload, compared
 #                    row for row with SELECT; needs scripts/setup-debezium
+#   ingest_backpressure  paused partitions while compaction catches up; a batch
+#                    run whose size trigger falls on its last message
 #   ingest_crash     1M events, 50 SIGKILLs, exactly once (FLOE_CRASH_EVENTS,
 #                    FLOE_CRASH_KILLS scale it)
 # Run: ctest --test-dir build -L ingest --output-on-failure
