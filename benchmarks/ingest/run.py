@@ -19,7 +19,8 @@ While producing, the script parses every event once and computes the
 expected table: for every key its last operation unless that was a delete.
 
 Timed, K runs of each side, alternating ceiling, floe, Paimon, ... each run
-a fresh process, a fresh consumer group and a fresh warehouse:
+a fresh process, a fresh consumer group and a fresh warehouse, after a
+sync (no writeback of an earlier run's files inside the window):
 
   ceiling  floe ingest --config C --until-caught-up --set benchmark.parse-only=true
   floe     floe ingest --config C --until-caught-up
@@ -435,6 +436,9 @@ def main():
         for k in range(args.repeat):
             for side in sides:
                 d = tmp / f"{side}-{k}"
+                # the previous run's dirty pages are written back now, not
+                # by kernel threads during this run's window
+                os.sync()
                 la = os.getloadavg()[0]
                 if side in ("ceiling", "floe"):
                     r = run_floe(floe, config, d / "warehouse", f"bench-{side}-{k}-{os.getpid()}",
