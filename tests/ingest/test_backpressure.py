@@ -33,9 +33,27 @@ COLUMNS = ["rev_id", "rev_page", "rev_comment_id", "rev_actor", "rev_timestamp",
            "rev_minor_edit", "rev_deleted", "rev_len", "rev_parent_id", "rev_sha1"]
 
 
-def sample(prefix):
-    return subprocess.run([FLOE, "sample", "revision", "--events", str(EVENTS), "--prefix", prefix,
-                           "--seed", "7"], capture_output=True, text=True, check=True).stdout
+def sampled_topic(prefix, partitions, events, seed):
+    """`floe sample revision` events produced to <prefix>.wiki.revision:
+    (topic, the sample's text, end offsets)."""
+    topic = f"{prefix}.wiki.revision"
+    create_topics((topic, partitions))
+    text = subprocess.run([FLOE, "sample", "revision", "--events", str(events), "--prefix", prefix,
+                           "--seed", str(seed)], capture_output=True, text=True, check=True).stdout
+    kcat = subprocess.run(["kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-Z"],
+                          input=text, capture_output=True, text=True)
+    assert kcat.returncode == 0, kcat.stderr[-2000:]
+    return topic, text, end_offsets(topic, partitions)
+
+
+def scanned(wh):
+    """floe scan of wiki.revision by rev_id; a key seen twice fails."""
+    got = {}
+    for line in floe("scan", "--warehouse", wh, "wiki.revision").stdout.splitlines():
+        r = json.loads(line)
+        assert r["rev_id"] not in got, f"key {r['rev_id']} twice"
+        got[r["rev_id"]] = tuple(r[c] for c in COLUMNS)
+    return got
 
 
 def model_of(text):
@@ -53,14 +71,7 @@ def model_of(text):
 
 
 def test_pause_until_compaction_catches_up(tmp_path):
-    prefix = f"bp{RUN}"
-    topic = f"{prefix}.wiki.revision"
-    create_topics((topic, 2))
-    text = sample(prefix)
-    kcat = subprocess.run(["kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-Z"],
-                          input=text, capture_output=True, text=True)
-    assert kcat.returncode == 0, kcat.stderr[-2000:]
-    ends = end_offsets(topic, 2)
+    topic, text, ends = sampled_topic(f"bp{RUN}", 2, EVENTS, 7)
     wh = str(tmp_path / "wh")
     cfg = ingest_config(tmp_path / "ingest.properties", wh, topic, database="wiki",
                         **{"commit.max.rows": "1500", "commit.interval.ms": "60000",
@@ -79,11 +90,7 @@ def test_pause_until_compaction_catches_up(tmp_path):
     assert pos == {"0": ends[0], "1": ends[1]}, pos
     assert info["compaction"]["max_sorted_runs_now"] == 1, info["compaction"]
     model = model_of(text)
-    got = {}
-    for line in floe("scan", "--warehouse", wh, "wiki.revision").stdout.splitlines():
-        r = json.loads(line)
-        assert r["rev_id"] not in got, f"key {r['rev_id']} twice"
-        got[r["rev_id"]] = tuple(r[c] for c in COLUMNS)
+    got = scanned(wh)
     assert got.keys() == model.keys(), (len(got), len(model))
     bad = [k for k in model if got[k] != model[k]][:5]
     assert not bad, [(got[k], model[k]) for k in bad]
@@ -93,15 +100,7 @@ def test_batch_commit_due_at_the_end_writes_no_level0_run(tmp_path):
     """--until-caught-up with the size trigger due on the last message: the
     final commit merges the write buffer straight into the top level; no
     level-0 run is written only to be read back by that merge."""
-    prefix = f"bq{RUN}"
-    topic = f"{prefix}.wiki.revision"
-    create_topics((topic, 1))
-    text = subprocess.run([FLOE, "sample", "revision", "--events", "3000", "--prefix", prefix,
-                           "--seed", "11"], capture_output=True, text=True, check=True).stdout
-    kcat = subprocess.run(["kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-Z"],
-                          input=text, capture_output=True, text=True)
-    assert kcat.returncode == 0, kcat.stderr[-2000:]
-    ends = end_offsets(topic, 1)
+    topic, text, ends = sampled_topic(f"bq{RUN}", 1, 3000, 11)
     wh = str(tmp_path / "wh")
     cfg = ingest_config(tmp_path / "ingest.properties", wh, topic, database="wiki",
                         **{"commit.max.rows": str(ends[0]), "commit.interval.ms": "600000"})
@@ -113,8 +112,7 @@ def test_batch_commit_due_at_the_end_writes_no_level0_run(tmp_path):
     assert snaps[0]["properties"].get("full_compaction") is True, snaps[0]
     assert snaps[0]["source_positions"]["kafka"][topic] == {"0": ends[0]}, snaps[0]
     model = model_of(text)
-    got = {r["rev_id"]: tuple(r[c] for c in COLUMNS) for r in
-           map(json.loads, floe("scan", "--warehouse", wh, "wiki.revision").stdout.splitlines())}
+    got = scanned(wh)
     assert got == model, (len(got), len(model))
 
 
