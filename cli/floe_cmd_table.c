@@ -24,7 +24,8 @@
 typedef struct targs {
     const char *warehouse, *table, *schema, *snapshot, *format, *commit_every, *buffer,
         *buckets, *codec, *compaction;
-    json_t *options; /* --option KEY=VALUE, repeatable (table create) */
+    json_t *options; /* --option KEY=VALUE (create, alter), --unset-option KEY
+                        (alter: the key maps to JSON null) */
 } targs;
 
 /* Parse the common flags; returns 0, or the exit code for bad usage. */
@@ -62,6 +63,15 @@ static int parse_args(const char *cmd, int argc, char **argv, targs *a, const ch
                 json_object_set_new(a->options, key, json_string(eq + 1));
                 i++;
                 continue;
+            } else if (!strcmp(name, "unset-option")) {
+                if (i + 1 >= argc || !argv[i + 1][0]) {
+                    fprintf(stderr, "floe %s: --unset-option needs KEY\n", cmd);
+                    json_decref(a->options);
+                    return 2;
+                }
+                if (!a->options) a->options = json_object();
+                json_object_set_new(a->options, argv[++i], json_null());
+                continue;
             } else {
                 fprintf(stderr, "floe %s: unknown option %s\n", cmd, s);
                 return 2;
@@ -98,7 +108,8 @@ static void table_usage(FILE *f) {
     fprintf(f,
             "usage: floe table create --warehouse DIR DB.TABLE --schema SCHEMA.json [--buckets N]\n"
             "                         [--option KEY=VALUE]...\n"
-            "       floe table alter  --warehouse DIR DB.TABLE --schema SCHEMA.json\n"
+            "       floe table alter  --warehouse DIR DB.TABLE [--schema SCHEMA.json]\n"
+            "                         [--option KEY=VALUE]... [--unset-option KEY]...\n"
             "\n"
             "create: a primary-key table (the schema must name primary_key); N hash\n"
             "        buckets (default 1). FLOE_WAREHOUSE may replace --warehouse.\n"
@@ -111,7 +122,10 @@ static void table_usage(FILE *f) {
             "alter:  declarative by field id: a column with a known id and a new name\n"
             "        is a rename, with a new type a widening (int->bigint, float->double,\n"
             "        decimal precision up); a column without id is added (nullable);\n"
-            "        a known id that is absent is dropped. Anything else is refused.\n");
+            "        a known id that is absent is dropped. Anything else is refused.\n"
+            "        --option / --unset-option change table options (a new schema\n"
+            "        version with the same columns); processes that have the table\n"
+            "        open (floe ingest, floe compact) see them after a restart.\n");
 }
 
 static int table_create(int argc, char **argv) {
@@ -158,11 +172,23 @@ static int table_create(int argc, char **argv) {
     return 0;
 }
 
+/* The table's options with `changes` applied (a new object), for checking. */
+static json_t *merged_options(const floe_lsm_table *t, json_t *changes) {
+    json_t *m = t->options ? json_deep_copy(t->options) : json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(changes, k, v) {
+        if (json_is_null(v)) json_object_del(m, k);
+        else json_object_set(m, k, v);
+    }
+    return m;
+}
+
 static int table_alter(int argc, char **argv) {
     targs a;
-    int rc = parse_args("table alter", argc, argv, &a, "warehouse schema");
+    int rc = parse_args("table alter", argc, argv, &a, "warehouse schema option unset-option");
     if (rc) return rc;
-    if (!a.schema) {
+    if (!a.schema && !a.options) {
         table_usage(stderr);
         return 2;
     }
@@ -171,25 +197,49 @@ static int table_alter(int argc, char **argv) {
     floe_lsm_table *t = NULL;
     int *has_id = NULL;
     rc = 1;
-    if (floe_schema_load_file(a.schema, &s, &e) != FLOE_OK) goto out;
-    /* which columns carried an explicit id */
-    json_error_t je;
-    json_t *j = json_load_file(a.schema, 0, &je);
-    json_t *cols = json_object_get(j, "columns");
-    has_id = calloc(s->ncols ? s->ncols : 1, sizeof *has_id);
-    if (!has_id) goto out;
-    for (size_t i = 0; i < s->ncols && i < json_array_size(cols); i++)
-        has_id[i] = json_object_get(json_array_get(cols, i), "id") != NULL;
-    json_decref(j);
+    if (a.schema) {
+        if (floe_schema_load_file(a.schema, &s, &e) != FLOE_OK) goto out;
+        /* which columns carried an explicit id */
+        json_error_t je;
+        json_t *j = json_load_file(a.schema, 0, &je);
+        json_t *cols = json_object_get(j, "columns");
+        has_id = calloc(s->ncols ? s->ncols : 1, sizeof *has_id);
+        if (!has_id) {
+            json_decref(j);
+            floe_err_set(&e, FLOE_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < s->ncols && i < json_array_size(cols); i++)
+            has_id[i] = json_object_get(json_array_get(cols, i), "id") != NULL;
+        json_decref(j);
+    }
     if (floe_lsm_table_open(a.warehouse, a.table, &t, &e) != FLOE_OK) goto out;
-    if (floe_lsm_table_alter(t, s, has_id, &e) != FLOE_OK) goto out;
-    printf("altered %s: schema %d\n", a.table, (int)t->schema_id);
+    if (a.options) { /* refuse options compaction would refuse later, before any change */
+        floe_lsm_table probe = *t;
+        probe.options = merged_options(t, a.options);
+        floe_compact_opts co;
+        floe_status st = probe.options ? floe_compact_opts_from_table(&probe, &co, &e)
+                                       : floe_err_set(&e, FLOE_ERR_NOMEM, "out of memory");
+        json_decref(probe.options);
+        if (st != FLOE_OK) goto out;
+    }
+    if (s) {
+        if (floe_lsm_table_alter(t, s, has_id, &e) != FLOE_OK) goto out;
+        printf("altered %s: schema %d\n", a.table, (int)t->schema_id);
+    }
+    if (a.options) {
+        int changed = 0;
+        if (floe_lsm_table_set_options(t, a.options, &changed, &e) != FLOE_OK) goto out;
+        if (changed) printf("altered %s: schema %d (options)\n", a.table, (int)t->schema_id);
+        else printf("%s: options unchanged (schema %d)\n", a.table, (int)t->schema_id);
+    }
     rc = 0;
 out:
     if (rc) die("table alter", &e);
     free(has_id);
     floe_lsm_table_destroy(t);
     floe_schema_destroy(s);
+    json_decref(a.options);
     return rc;
 }
 

@@ -159,6 +159,25 @@ static floe_status open_writer(floe_ingest *in, tstate *ts, floe_err *err) {
     return FLOE_OK;
 }
 
+/* table.option.* applies to the tables the service creates: say so when an
+ * existing table has a different value, rather than ignore it silently. */
+static void warn_option_drift(const floe_ingest *in, const floe_lsm_table *t) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(in->table_options, k, v) {
+        json_t *have = json_object_get(t->options, k);
+        if (have && json_is_string(have) && !strcmp(json_string_value(have), json_string_value(v)))
+            continue;
+        floe_log_warn("ingest",
+                      "table option in the config differs from the table's table=%s option=%s "
+                      "config=\"%s\" table_has=\"%s\" hint=\"table.option.* applies to tables "
+                      "this service creates; change this one with floe table alter --option, "
+                      "then restart\"",
+                      t->name, k, json_string_value(v),
+                      have && json_is_string(have) ? json_string_value(have) : "(default)");
+    }
+}
+
 /* Open the state of an existing table (NULL in *out when it does not
  * exist yet). */
 static floe_status open_existing(floe_ingest *in, const char *topic, tstate **out, floe_err *err) {
@@ -173,6 +192,7 @@ static floe_status open_existing(floe_ingest *in, const char *topic, tstate **ou
         return FLOE_OK;
     }
     FLOE_TRY(s);
+    warn_option_drift(in, t);
     tstate *ts = calloc(1, sizeof *ts);
     tstate **nt = realloc(in->tables, (in->ntables + 1) * sizeof *nt);
     if (!ts || !nt) {

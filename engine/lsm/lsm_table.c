@@ -346,6 +346,65 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
     return FLOE_OK;
 }
 
+floe_status floe_lsm_table_set_options(floe_lsm_table *t, json_t *changes, int *changed,
+                                       floe_err *err) {
+    if (changed) *changed = 0;
+    if (!json_is_object(changes))
+        return floe_err_set(err, FLOE_ERR_INVALID, "table %s: option changes must be an object",
+                            t->name);
+    json_t *opts = t->options ? json_deep_copy(t->options) : json_object();
+    if (!opts) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+    const char *k;
+    json_t *v;
+    int diff = 0;
+    json_object_foreach(changes, k, v) {
+        json_t *old = json_object_get(opts, k);
+        if (json_is_null(v)) {
+            if (old) {
+                json_object_del(opts, k);
+                diff = 1;
+            }
+        } else if (json_is_string(v)) {
+            if (!old || strcmp(json_string_value(old), json_string_value(v))) {
+                json_object_set(opts, k, v);
+                diff = 1;
+            }
+        } else {
+            json_decref(opts);
+            return floe_err_set(err, FLOE_ERR_INVALID,
+                                "table %s: option %s: the value must be a string (or null to "
+                                "remove it)",
+                                t->name, k);
+        }
+    }
+    if (!diff) {
+        json_decref(opts);
+        return FLOE_OK;
+    }
+    json_t *j = schema_file_json(t->schema, t->schema_id + 1, t->highest_field_id, t->buckets,
+                                 opts, err);
+    floe_status s = j ? FLOE_OK : (err ? err->code : FLOE_ERR_NOMEM);
+    if (s == FLOE_OK) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/schema/schema-%d", t->dir, (int)t->schema_id + 1);
+        s = publish_json(path, j, err);
+        json_decref(j);
+        if (s == FLOE_ERR_EXISTS)
+            s = floe_err_set(err, FLOE_ERR_CONFLICT,
+                             "schema %d was created concurrently; reopen and retry",
+                             (int)t->schema_id + 1);
+    }
+    if (s != FLOE_OK) {
+        json_decref(opts);
+        return s;
+    }
+    json_decref(t->options);
+    t->options = opts;
+    t->schema_id++;
+    if (changed) *changed = 1;
+    return FLOE_OK;
+}
+
 /* ---- files, manifests, snapshots ---- */
 
 void floe_lsm_file_free(floe_lsm_file *f) {

@@ -107,6 +107,14 @@ void floe_lsm_table_destroy(floe_lsm_table *t);
  * added; a known id that is absent is dropped. Writes schema-<N+1>. */
 floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
                                  const int *has_id, floe_err *err);
+/* Change table options: `changes` maps an option name to its new string
+ * value, or to JSON null to remove it (borrowed). When anything changes,
+ * writes schema-<N+1> with the same columns and the merged options (as
+ * Paimon's ALTER TABLE SET does) and *changed = 1; otherwise writes
+ * nothing. Processes that opened the table before keep the options they
+ * read. FLOE_ERR_CONFLICT when another process wrote schema N+1 first. */
+floe_status floe_lsm_table_set_options(floe_lsm_table *t, json_t *changes, int *changed,
+                                       floe_err *err);
 /* Load schema version id (for readers of old snapshots). */
 floe_status floe_lsm_table_schema(const floe_lsm_table *t, int32_t id, floe_schema **out,
                                   floe_err *err);

@@ -116,5 +116,26 @@ def test_batch_commit_due_at_the_end_writes_no_level0_run(tmp_path):
     assert got == model, (len(got), len(model))
 
 
+def test_config_option_differing_from_an_existing_table_is_reported(tmp_path):
+    """table.option.* applies to tables the service creates; for an existing
+    table with another value the service says so, and after `floe table
+    alter --option` it no longer does."""
+    topic, _, ends = sampled_topic(f"bo{RUN}", 1, 500, 13)
+    wh = str(tmp_path / "wh")
+    key = "table.option.num-sorted-run.compaction-trigger"
+    cfg = ingest_config(tmp_path / "a.properties", wh, topic, database="wiki", **{key: "4"})
+    assert "option=" not in ingest(cfg).stderr
+    cfg = ingest_config(tmp_path / "b.properties", wh, topic, database="wiki", **{key: "6"})
+    log = ingest(cfg).stderr
+    assert ('table=wiki.revision option=num-sorted-run.compaction-trigger config="6" '
+            'table_has="4"') in log, log[-2000:]
+    floe("table", "alter", "--warehouse", wh, "wiki.revision", "--option",
+         "num-sorted-run.compaction-trigger=6")
+    assert "option=" not in ingest(cfg).stderr
+    info = json.loads(floe("inspect", "--warehouse", wh, "wiki.revision").stdout)
+    assert info["options"]["num-sorted-run.compaction-trigger"] == "6", info["options"]
+    assert info["snapshots"][-1]["source_positions"]["kafka"][topic] == {"0": ends[0]}
+
+
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__, "-q", "-s"]))

@@ -988,6 +988,35 @@ def test_readd_dropped_column_name(tmp_path):
     assert t.sort(canon_rows(py_scan(meta), t.cols_by_name())) == expect
 
 
+def test_option_change_is_a_schema_version_readers_follow(tmp_path):
+    """`floe table alter --option` writes a schema version with the same
+    columns; Iceberg metadata lists it and pyiceberg and Java read on."""
+    ev = Evolving(tmp_path)
+    t = ev.t
+    fields = schema_fields_both(t.metadata())
+    # a value compaction would refuse changes nothing
+    before = listing(t.dir / "schema")
+    p = floe("table", "alter", "--warehouse", t.wh, t.name, "--option", "num-sorted-run.compaction-trigger=0",
+             ok=False)
+    assert p.returncode == 1 and "num-sorted-run.compaction-trigger" in p.stderr, p.stderr
+    assert listing(t.dir / "schema") == before
+    p = floe("table", "alter", "--warehouse", t.wh, t.name, "--option", "target-file-size=64mb",
+             "--option", "num-sorted-run.compaction-trigger=3")
+    assert "schema 1 (options)" in p.stdout, p.stdout
+    assert "schema 1" in floe("table", "alter", "--warehouse", t.wh, t.name, "--option",
+                              "target-file-size=64mb").stdout  # unchanged: no schema 2
+    info = json.loads(floe("inspect", "--warehouse", t.wh, t.name).stdout)
+    assert info["schema_id"] == 1
+    assert info["options"] == {"target-file-size": "64mb", "num-sorted-run.compaction-trigger": "3"}
+    ev.write_bucket(0, lambda i: {"a": i + 1})
+    md = check_current(t)
+    assert md["current-schema-id"] == 1 and [s["schema-id"] for s in md["schemas"]] == [0, 1]
+    assert schema_fields_both(t.metadata()) == fields
+    floe("table", "alter", "--warehouse", t.wh, t.name, "--unset-option", "target-file-size")
+    info = json.loads(floe("inspect", "--warehouse", t.wh, t.name).stdout)
+    assert info["schema_id"] == 2 and info["options"] == {"num-sorted-run.compaction-trigger": "3"}
+
+
 # ---------------------------------------------------------------- 4. broken metadata
 
 
