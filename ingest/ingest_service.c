@@ -81,9 +81,11 @@ struct floe_ingest {
     int64_t commit_interval_ms, commit_max_rows, iceberg_interval_ms, stats_interval_ms;
     int64_t buffer, buckets;
     json_t *table_options; /* table.option.<key> = value, for tables it creates */
-    json_t *tableless;     /* {topic:{"p":next}}: positions of topics without a table */
-    int tableless_dirty;
-    char tableless_path[1400];
+    json_t *tableless;     /* {topic:{"p":next}}: positions of topics without a table
+                              (loaded per topic on assignment) */
+    json_t *tableless_dirty; /* {topic:true}: changed since the last save */
+    json_t *tableless_legacy; /* the per-database file earlier versions wrote ({} when none) */
+    char tableless_dir[1400];
     uint64_t pauses;       /* times a table's partitions were paused */
     rd_kafka_t *rk, *dlq;
     tstate **tables;
@@ -344,21 +346,67 @@ static floe_status commit_table(floe_ingest *in, tstate *ts, floe_err *err) {
 
 /* Positions of topics that have no table (every message so far went to
  * the dead-letter topic) live in <warehouse>/<database>.db/
- * _ingest-tableless-offsets.json, written (after the dead letters are
- * flushed) with the commits, so a restart does not dead-letter them again.
- * A table's snapshot positions take precedence once the table exists. */
+ * _ingest-tableless-offsets/<topic>.json, one file per topic so services
+ * that share a database do not overwrite each other's, written (after the
+ * dead letters are flushed) with the commits, so a restart does not
+ * dead-letter them again. A table's snapshot positions take precedence once
+ * the table exists. The per-database file older versions wrote
+ * (_ingest-tableless-offsets.json) is still read for topics without a file. */
 static floe_status save_tableless(floe_ingest *in, floe_err *err) {
-    if (!in->tableless_dirty || in->parse_only) return FLOE_OK;
+    if (!json_object_size(in->tableless_dirty) || in->parse_only) return FLOE_OK;
     if (in->dlq) rd_kafka_flush(in->dlq, 30000);
-    char *text = json_dumps(in->tableless, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-    char dir[1400];
-    snprintf(dir, sizeof dir, "%s/%s.db", in->warehouse, in->database);
-    floe_status s = floe_fs_mkdirs(dir, err);
-    if (s == FLOE_OK) s = floe_fs_replace(in->tableless_path, text, strlen(text), err);
-    free(text);
-    if (s == FLOE_OK) in->tableless_dirty = 0;
+    floe_status s = floe_fs_mkdirs(in->tableless_dir, err);
+    const char *topic;
+    json_t *v;
+    json_object_foreach(in->tableless_dirty, topic, v) {
+        if (s != FLOE_OK) break;
+        char *text = json_dumps(json_object_get(in->tableless, topic), JSON_COMPACT | JSON_SORT_KEYS);
+        if (!text) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        char path[1700];
+        snprintf(path, sizeof path, "%s/%s.json", in->tableless_dir, topic);
+        s = floe_fs_replace(path, text, strlen(text), err);
+        free(text);
+    }
+    if (s == FLOE_OK) json_object_clear(in->tableless_dirty);
     return s;
+}
+
+/* Read a JSON object file into *out (NULL when the file does not exist). */
+static floe_status load_object_file(const char *path, json_t **out, floe_err *err) {
+    *out = NULL;
+    floe_buf b = FLOE_BUF_INIT;
+    floe_status s = floe_fs_read_all(path, 16u << 20, &b, err);
+    if (s == FLOE_ERR_NOT_FOUND) {
+        floe_err_clear(err);
+        s = FLOE_OK;
+    } else if (s == FLOE_OK) {
+        json_error_t je;
+        *out = json_loadb((const char *)b.data, b.len, 0, &je);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s does not parse as a JSON object: %s",
+                             path, je.text);
+        }
+    }
+    floe_buf_free(&b);
+    return s;
+}
+
+/* The topic's table-less positions, from its file (or the legacy file)
+ * on first use. */
+static floe_status tableless_load(floe_ingest *in, const char *topic, floe_err *err) {
+    if (json_object_get(in->tableless, topic)) return FLOE_OK;
+    char path[1700];
+    snprintf(path, sizeof path, "%s/%s.json", in->tableless_dir, topic);
+    json_t *tp;
+    FLOE_TRY(load_object_file(path, &tp, err));
+    if (!tp) {
+        json_t *old = json_object_get(in->tableless_legacy, topic);
+        tp = json_is_object(old) ? json_deep_copy(old) : json_object();
+    }
+    json_object_set_new(in->tableless, topic, tp);
+    return FLOE_OK;
 }
 
 static int64_t tableless_offset(floe_ingest *in, const char *topic, int32_t partition) {
@@ -413,7 +461,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
                 break;
             }
             int64_t off = ts ? stored_offset(ts, tp->topic, tp->partition) : -1;
-            if (off < 0) off = tableless_offset(in, tp->topic, tp->partition);
+            if (off < 0) {
+                if (tableless_load(in, tp->topic, &err) != FLOE_OK) {
+                    set_fatal(in, &err);
+                    break;
+                }
+                off = tableless_offset(in, tp->topic, tp->partition);
+            }
             int64_t lo = 0, hi = 0;
             rd_kafka_query_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi, 10000);
             tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
@@ -901,7 +955,7 @@ static floe_status dead_letter(floe_ingest *in, const rd_kafka_message_t *m, con
         char pn[16];
         snprintf(pn, sizeof pn, "%d", (int)m->partition);
         json_object_set_new(tp, pn, json_integer(m->offset + 1));
-        in->tableless_dirty = 1;
+        json_object_set_new(in->tableless_dirty, topic, json_true());
     }
     part *p = find_part(in, topic, m->partition);
     if (p) p->next = m->offset + 1;
@@ -998,24 +1052,16 @@ floe_status floe_ingest_create(const floe_config *cfg, floe_ingest **out, floe_e
     GET(floe_config_get_bool(cfg, "benchmark.parse-only", 0, &in->parse_only, err));
     in->table_options = json_object();
     if (s == FLOE_OK) {
-        snprintf(in->tableless_path, sizeof in->tableless_path,
-                 "%s/%s.db/_ingest-tableless-offsets.json", in->warehouse, in->database);
-        floe_buf tb = FLOE_BUF_INIT;
-        floe_status ls = floe_fs_read_all(in->tableless_path, 16u << 20, &tb, err);
-        if (ls == FLOE_OK) {
-            json_error_t je;
-            in->tableless = json_loadb((const char *)tb.data, tb.len, 0, &je);
-            if (!json_is_object(in->tableless))
-                s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s does not parse: %s",
-                                 in->tableless_path, je.text);
-        } else if (ls != FLOE_ERR_NOT_FOUND) {
-            s = ls;
-        } else {
-            floe_err_clear(err);
-        }
-        floe_buf_free(&tb);
+        snprintf(in->tableless_dir, sizeof in->tableless_dir,
+                 "%s/%s.db/_ingest-tableless-offsets", in->warehouse, in->database);
+        char legacy[1500];
+        snprintf(legacy, sizeof legacy, "%s/%s.db/_ingest-tableless-offsets.json", in->warehouse,
+                 in->database);
+        s = load_object_file(legacy, &in->tableless_legacy, err);
     }
     if (!in->tableless) in->tableless = json_object();
+    if (!in->tableless_legacy) in->tableless_legacy = json_object();
+    in->tableless_dirty = json_object();
     floe_config_each(cfg, "table.option.", table_option_visit, in->table_options);
     if (s == FLOE_OK && json_object_size(in->table_options)) {
         /* refuse now what compaction would refuse at the first table */
@@ -1241,5 +1287,7 @@ void floe_ingest_destroy(floe_ingest *in) {
     free(in->bvals);
     json_decref(in->table_options);
     json_decref(in->tableless);
+    json_decref(in->tableless_dirty);
+    json_decref(in->tableless_legacy);
     free(in);
 }

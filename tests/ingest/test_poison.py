@@ -20,6 +20,7 @@ Needs the kafka fixture (FLOE_KAFKA_ENV) and FLOE_BIN (tests/integration/ingest.
 """
 
 import json
+import shutil
 
 import pytest
 
@@ -150,9 +151,11 @@ def test_dead_letter_policy(tmp_path):
 
     # A second run applies nothing again and dead-letters nothing again, also
     # for the topic whose table was never created: its position lives in the
-    # database's table-less positions file (group offsets are never trusted).
-    tl = json.loads((tmp_path / "wh" / f"{DB}.db" / "_ingest-tableless-offsets.json").read_text())
-    assert tl == {only.name: {"0": 1}}, tl
+    # topic's table-less positions file (group offsets are never trusted).
+    tl_dir = tmp_path / "wh" / f"{DB}.db" / "_ingest-tableless-offsets"
+    assert sorted(p.name for p in tl_dir.iterdir()) == [f"{only.name}.json"]
+    tl = json.loads((tl_dir / f"{only.name}.json").read_text())
+    assert tl == {"0": 1}, tl
     p = ingest(cfg)
     assert "dead_lettered=0" in p.stderr, p.stderr[-3000:]
     assert "messages=0 " in p.stderr, p.stderr[-3000:]
@@ -161,7 +164,11 @@ def test_dead_letter_policy(tmp_path):
     assert rows_of(wh, "firstbad") == expect_rows([1, 2])
 
     # a new good message on that topic creates its table and starts from the
-    # table-less position (the bad message is not dead-lettered again)
+    # table-less position (the bad message is not dead-lettered again), here
+    # from the one per-database file earlier versions wrote
+    legacy = tl_dir.parent / "_ingest-tableless-offsets.json"
+    legacy.write_text(json.dumps({only.name: tl}))
+    shutil.rmtree(tl_dir)
     produce(only.name, good(only, [7]))
     p = ingest(cfg)
     assert "dead_lettered=0" in p.stderr and "messages=1 " in p.stderr, p.stderr[-3000:]
