@@ -543,9 +543,31 @@ static int type_widens(floe_type from, floe_type to) {
     return from.kind == FLOE_T_FLOAT && to.kind == FLOE_T_DOUBLE;
 }
 
+/* Reopen the table (after everything buffered was committed) with a
+ * fresh writer and compactor: the schema and options are then the latest. */
+static floe_status reopen_table(floe_ingest *in, tstate *ts, floe_err *err) {
+    floe_compactor_stop(ts->comp);
+    ts->comp = NULL;
+    floe_lsm_writer_destroy(ts->w);
+    ts->w = NULL;
+    floe_lsm_table *t = NULL;
+    FLOE_TRY(floe_lsm_table_open(in->warehouse, ts->name, &t, err));
+    floe_lsm_table_destroy(ts->t);
+    ts->t = t;
+    return open_writer(in, ts, err);
+}
+
+static floe_status evolve_once(floe_ingest *in, tstate *ts, int retried, floe_err *err);
+
 /* Bring the table schema up to the message's fields: new columns are
- * added, widened types widened. */
+ * added, widened types widened. When another process wrote the next schema
+ * version first (`floe table alter`), the table is reopened and the
+ * change made on top of it. */
 static floe_status evolve(floe_ingest *in, tstate *ts, floe_err *err) {
+    return evolve_once(in, ts, 0, err);
+}
+
+static floe_status evolve_once(floe_ingest *in, tstate *ts, int retried, floe_err *err) {
     const floe_schema *cur = ts->t->schema;
     size_t extra = 0;
     int change = 0;
@@ -596,6 +618,13 @@ static floe_status evolve(floe_ingest *in, tstate *ts, floe_err *err) {
     floe_status s = floe_lsm_table_alter(ts->t, &ns, has_id, err);
     free(ns.cols);
     free(has_id);
+    if (s == FLOE_ERR_CONFLICT && !retried) {
+        floe_log_info("ingest", "schema changed by another process, reopening table=%s "
+                      "schema_id=%d", ts->name, (int)ts->t->schema_id);
+        floe_err_clear(err);
+        FLOE_TRY(reopen_table(in, ts, err));
+        return evolve_once(in, ts, 1, err);
+    }
     FLOE_TRY(s);
     floe_log_info("ingest", "schema evolved table=%s schema_id=%d columns=%zu", ts->name,
                   (int)ts->t->schema_id, ts->t->schema->ncols);

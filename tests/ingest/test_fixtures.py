@@ -18,6 +18,8 @@ published Iceberg metadata must equal the expected rows.
   columns (information_schema, read as the least-privilege CDC user); the
   second batch follows an ALTER TABLE ADD COLUMN and MODIFY INT -> BIGINT.
 - decimal.handling.mode=string with schemas off.
+- `floe table alter --option` while the service runs, then a new field:
+  the service adopts the altered table and evolves on top of it.
 
 Needs the kafka and mariadb fixtures (FLOE_KAFKA_ENV, FLOE_MARIADB_ENV) and
 FLOE_BIN; run by ctest (tests/integration/ingest.cmake) or
@@ -25,6 +27,7 @@ FLOE_BIN; run by ctest (tests/integration/ingest.cmake) or
     ~/.cache/floe/venv/bin/python -m pytest -c tests/ingest/pytest.ini tests/ingest/test_fixtures.py
 """
 
+import json
 import signal
 import subprocess
 import time
@@ -198,6 +201,45 @@ def test_schemas_off_alter_while_running(tmp_path):
     ingest(cfg)  # publishes the Iceberg metadata
     check_types(wh, table, cols3)
     check_table(wh, table, [dict(r1, note="m"), r2, r3], cols3, key=["id"])
+
+
+def test_table_altered_by_floe_while_running(tmp_path):
+    """`floe table alter --option` while the service has the table open
+    writes schema 1; the service's own next schema change (a new field)
+    finds schema 1 taken, reopens the table and evolves on top of it (the
+    option kept), and nothing is lost."""
+    table = f"fxopt{RUN}"
+    cols = [Col("id", "INT NOT NULL", "int32", ice="int", key=True),
+            Col("v", "VARCHAR(10)", "string", ice="string")]
+    t = Topic(f"fxopt{RUN}", "floe_test", table, cols)
+    create_topics(t.name)
+    wh = str(tmp_path / "wh")
+    cfg = ingest_config(tmp_path / "ingest.properties", wh, t.name, database=DB,
+                        **{"commit.interval.ms": "200"})
+    proc = subprocess.Popen([FLOE, "ingest", "--config", str(cfg)], stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        r1 = dict(id=1, v="a")
+        run_ops(t, [t.insert(r1)])
+        wait_for(lambda: count_rows(wh, table) == 1, "the first row", proc=proc)
+        floe("table", "alter", "--warehouse", wh, f"{DB}.{table}", "--option", "num-levels=5")
+        t2 = Topic(t.prefix, t.db, t.table, cols + [NOTE])
+        t2.pos = t.pos + 1000
+        r2 = dict(id=2, v="b", note="new")
+        run_ops(t2, [t2.insert(r2), t2.update(dict(r1, note=None), dict(r1, note="m"))])
+        wait_for(lambda: count_rows(wh, table) == 2, "the second row", proc=proc)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 0, err[-3000:]
+    assert 'msg="schema changed by another process, reopening"' in err, err[-3000:]
+    info = json.loads(floe("inspect", "--warehouse", wh, f"{DB}.{table}").stdout)
+    assert info["schema_id"] == 2 and info["options"] == {"num-levels": "5"}, info
+    assert [c["name"] for c in info["schema"]["columns"]] == ["id", "v", "note"]
+    ingest(cfg)  # publishes the Iceberg metadata
+    check_types(wh, table, cols + [NOTE])
+    check_table(wh, table, [dict(r1, note="m"), r2], cols + [NOTE], key=["id"])
 
 
 def test_schemas_off_decimal_string(tmp_path):
