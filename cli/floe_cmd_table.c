@@ -172,18 +172,6 @@ static int table_create(int argc, char **argv) {
     return 0;
 }
 
-/* The table's options with `changes` applied (a new object), for checking. */
-static json_t *merged_options(const floe_lsm_table *t, json_t *changes) {
-    json_t *m = t->options ? json_deep_copy(t->options) : json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach(changes, k, v) {
-        if (json_is_null(v)) json_object_del(m, k);
-        else json_object_set(m, k, v);
-    }
-    return m;
-}
-
 static int table_alter(int argc, char **argv) {
     targs a;
     int rc = parse_args("table alter", argc, argv, &a, "warehouse schema option unset-option");
@@ -216,10 +204,10 @@ static int table_alter(int argc, char **argv) {
     if (floe_lsm_table_open(a.warehouse, a.table, &t, &e) != FLOE_OK) goto out;
     if (a.options) { /* refuse options compaction would refuse later, before any change */
         floe_lsm_table probe = *t;
-        probe.options = merged_options(t, a.options);
+        if (floe_lsm_options_apply(t->name, t->options, a.options, &probe.options, &e) != FLOE_OK)
+            goto out;
         floe_compact_opts co;
-        floe_status st = probe.options ? floe_compact_opts_from_table(&probe, &co, &e)
-                                       : floe_err_set(&e, FLOE_ERR_NOMEM, "out of memory");
+        floe_status st = floe_compact_opts_from_table(&probe, &co, &e);
         json_decref(probe.options);
         if (st != FLOE_OK) goto out;
     }

@@ -254,6 +254,23 @@ static int widening_ok(floe_type from, floe_type to) {
     return from.kind == FLOE_T_FLOAT && to.kind == FLOE_T_DOUBLE;
 }
 
+/* Write schema-<N+1> (N = t's schema id); FLOE_ERR_CONFLICT when another
+ * process wrote it first. t is not changed. */
+static floe_status publish_next_schema(const floe_lsm_table *t, const floe_schema *schema,
+                                       int32_t highest, json_t *options, floe_err *err) {
+    json_t *j = schema_file_json(schema, t->schema_id + 1, highest, t->buckets, options, err);
+    if (!j) return err ? err->code : FLOE_ERR_NOMEM;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/schema/schema-%d", t->dir, (int)t->schema_id + 1);
+    floe_status s = publish_json(path, j, err);
+    json_decref(j);
+    if (s == FLOE_ERR_EXISTS)
+        s = floe_err_set(err, FLOE_ERR_CONFLICT,
+                         "schema %d was created concurrently; reopen and retry",
+                         (int)t->schema_id + 1);
+    return s;
+}
+
 floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
                                  const int *has_id, floe_err *err) {
     const floe_schema *cur = t->schema;
@@ -321,20 +338,7 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
                                      k + 1, cur->cols[cur->pk[k]].name);
         }
     }
-    if (s == FLOE_OK) {
-        json_t *j = schema_file_json(ns, t->schema_id + 1, highest, t->buckets, t->options, err);
-        if (!j) s = err ? err->code : FLOE_ERR_NOMEM;
-        else {
-            char path[4200];
-            snprintf(path, sizeof path, "%s/schema/schema-%d", t->dir, (int)t->schema_id + 1);
-            s = publish_json(path, j, err);
-            json_decref(j);
-            if (s == FLOE_ERR_EXISTS)
-                s = floe_err_set(err, FLOE_ERR_CONFLICT,
-                                 "schema %d was created concurrently; reopen and retry",
-                                 (int)t->schema_id + 1);
-        }
-    }
+    if (s == FLOE_OK) s = publish_next_schema(t, ns, highest, t->options, err);
     if (s != FLOE_OK) {
         floe_schema_destroy(ns);
         return s;
@@ -346,55 +350,42 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
     return FLOE_OK;
 }
 
-floe_status floe_lsm_table_set_options(floe_lsm_table *t, json_t *changes, int *changed,
-                                       floe_err *err) {
-    if (changed) *changed = 0;
+floe_status floe_lsm_options_apply(const char *table, const json_t *options, json_t *changes,
+                                   json_t **out, floe_err *err) {
+    *out = NULL;
     if (!json_is_object(changes))
         return floe_err_set(err, FLOE_ERR_INVALID, "table %s: option changes must be an object",
-                            t->name);
-    json_t *opts = t->options ? json_deep_copy(t->options) : json_object();
+                            table);
+    json_t *opts = options ? json_deep_copy(options) : json_object();
     if (!opts) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     const char *k;
     json_t *v;
-    int diff = 0;
     json_object_foreach(changes, k, v) {
-        json_t *old = json_object_get(opts, k);
         if (json_is_null(v)) {
-            if (old) {
-                json_object_del(opts, k);
-                diff = 1;
-            }
+            json_object_del(opts, k);
         } else if (json_is_string(v)) {
-            if (!old || strcmp(json_string_value(old), json_string_value(v))) {
-                json_object_set(opts, k, v);
-                diff = 1;
-            }
+            json_object_set(opts, k, v);
         } else {
             json_decref(opts);
             return floe_err_set(err, FLOE_ERR_INVALID,
                                 "table %s: option %s: the value must be a string (or null to "
                                 "remove it)",
-                                t->name, k);
+                                table, k);
         }
     }
-    if (!diff) {
-        json_decref(opts);
-        return FLOE_OK;
-    }
-    json_t *j = schema_file_json(t->schema, t->schema_id + 1, t->highest_field_id, t->buckets,
-                                 opts, err);
-    floe_status s = j ? FLOE_OK : (err ? err->code : FLOE_ERR_NOMEM);
-    if (s == FLOE_OK) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/schema/schema-%d", t->dir, (int)t->schema_id + 1);
-        s = publish_json(path, j, err);
-        json_decref(j);
-        if (s == FLOE_ERR_EXISTS)
-            s = floe_err_set(err, FLOE_ERR_CONFLICT,
-                             "schema %d was created concurrently; reopen and retry",
-                             (int)t->schema_id + 1);
-    }
-    if (s != FLOE_OK) {
+    *out = opts;
+    return FLOE_OK;
+}
+
+floe_status floe_lsm_table_set_options(floe_lsm_table *t, json_t *changes, int *changed,
+                                       floe_err *err) {
+    if (changed) *changed = 0;
+    json_t *opts;
+    FLOE_TRY(floe_lsm_options_apply(t->name, t->options, changes, &opts, err));
+    int same = t->options ? json_equal(t->options, opts) : json_object_size(opts) == 0;
+    floe_status s =
+        same ? FLOE_OK : publish_next_schema(t, t->schema, t->highest_field_id, opts, err);
+    if (same || s != FLOE_OK) {
         json_decref(opts);
         return s;
     }

@@ -115,6 +115,11 @@ floe_status floe_lsm_table_alter(floe_lsm_table *t, const floe_schema *wanted,
  * read. FLOE_ERR_CONFLICT when another process wrote schema N+1 first. */
 floe_status floe_lsm_table_set_options(floe_lsm_table *t, json_t *changes, int *changed,
                                        floe_err *err);
+/* `options` (borrowed, may be NULL) with `changes` applied, the same way,
+ * as a new object in *out (the caller's); for checking a change before
+ * making it. FLOE_ERR_INVALID names the table and the option. */
+floe_status floe_lsm_options_apply(const char *table, const json_t *options, json_t *changes,
+                                   json_t **out, floe_err *err);
 /* Load schema version id (for readers of old snapshots). */
 floe_status floe_lsm_table_schema(const floe_lsm_table *t, int32_t id, floe_schema **out,
                                   floe_err *err);
