@@ -543,17 +543,20 @@ static int type_widens(floe_type from, floe_type to) {
     return from.kind == FLOE_T_FLOAT && to.kind == FLOE_T_DOUBLE;
 }
 
-/* Reopen the table (after everything buffered was committed) with a
- * fresh writer and compactor: the schema and options are then the latest. */
-static floe_status reopen_table(floe_ingest *in, tstate *ts, floe_err *err) {
+/* A fresh writer and compactor for the table's current schema (after
+ * everything buffered was committed); with reopen, the table is read
+ * again first, so its schema and options are the latest on disk. */
+static floe_status restart_writer(floe_ingest *in, tstate *ts, int reopen, floe_err *err) {
     floe_compactor_stop(ts->comp);
     ts->comp = NULL;
     floe_lsm_writer_destroy(ts->w);
     ts->w = NULL;
-    floe_lsm_table *t = NULL;
-    FLOE_TRY(floe_lsm_table_open(in->warehouse, ts->name, &t, err));
-    floe_lsm_table_destroy(ts->t);
-    ts->t = t;
+    if (reopen) {
+        floe_lsm_table *t = NULL;
+        FLOE_TRY(floe_lsm_table_open(in->warehouse, ts->name, &t, err));
+        floe_lsm_table_destroy(ts->t);
+        ts->t = t;
+    }
     return open_writer(in, ts, err);
 }
 
@@ -622,18 +625,14 @@ static floe_status evolve_once(floe_ingest *in, tstate *ts, int retried, floe_er
         floe_log_info("ingest", "schema changed by another process, reopening table=%s "
                       "schema_id=%d", ts->name, (int)ts->t->schema_id);
         floe_err_clear(err);
-        FLOE_TRY(reopen_table(in, ts, err));
+        FLOE_TRY(restart_writer(in, ts, 1, err));
         return evolve_once(in, ts, 1, err);
     }
     FLOE_TRY(s);
     floe_log_info("ingest", "schema evolved table=%s schema_id=%d columns=%zu", ts->name,
                   (int)ts->t->schema_id, ts->t->schema->ncols);
     /* writer and compactor follow the new schema */
-    floe_compactor_stop(ts->comp);
-    ts->comp = NULL;
-    floe_lsm_writer_destroy(ts->w);
-    ts->w = NULL;
-    return open_writer(in, ts, err);
+    return restart_writer(in, ts, 0, err);
 }
 
 /* Does the event's row carry a member the table has no column for? */
