@@ -143,6 +143,25 @@ def count_rows(wh, table):
     return len(p.stdout.splitlines()) if p.returncode == 0 else -1
 
 
+class Running:
+    """`floe ingest --config cfg` in the background for a with block (as
+    .proc); on leaving, SIGTERM, then its stderr in .err."""
+
+    def __init__(self, cfg):
+        self.cfg, self.err = cfg, ""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([FLOE, "ingest", "--config", str(self.cfg)],
+                                     stderr=subprocess.PIPE, text=True)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        self.err = self.proc.communicate(timeout=60)[1]
+        return False
+
+
 def wait_for(pred, what, timeout=120, proc=None):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
@@ -170,9 +189,8 @@ def test_schemas_off_alter_while_running(tmp_path):
     wh = str(tmp_path / "wh")
     cfg = ingest_config(tmp_path / "ingest.properties", wh, t.name, database=DB,
                         extra=dict(mariadb_config("cdc"), **{"commit.interval.ms": "200"}))
-    proc = subprocess.Popen([FLOE, "ingest", "--config", str(cfg)], stderr=subprocess.PIPE,
-                            text=True)
-    try:
+    with Running(cfg) as svc:
+        proc = svc.proc
         r1 = dict(id=1, i=5, v="a")
         run_ops(t, [t.insert(r1)])
         wait_for(lambda: count_rows(wh, table) == 1, "the first row", proc=proc)
@@ -193,11 +211,7 @@ def test_schemas_off_alter_while_running(tmp_path):
         r3 = dict(id=3, i=2 ** 40, v="c", note=None)
         run_ops(t3, [t3.insert(r3)])
         wait_for(lambda: count_rows(wh, table) == 3, "the third row", proc=proc)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        err = proc.communicate(timeout=60)[1]
-    assert proc.returncode == 0, err[-3000:]
+    assert proc.returncode == 0, svc.err[-3000:]
     ingest(cfg)  # publishes the Iceberg metadata
     check_types(wh, table, cols3)
     check_table(wh, table, [dict(r1, note="m"), r2, r3], cols3, key=["id"])
@@ -216,9 +230,8 @@ def test_table_altered_by_floe_while_running(tmp_path):
     wh = str(tmp_path / "wh")
     cfg = ingest_config(tmp_path / "ingest.properties", wh, t.name, database=DB,
                         **{"commit.interval.ms": "200"})
-    proc = subprocess.Popen([FLOE, "ingest", "--config", str(cfg)], stderr=subprocess.PIPE,
-                            text=True)
-    try:
+    with Running(cfg) as svc:
+        proc = svc.proc
         r1 = dict(id=1, v="a")
         run_ops(t, [t.insert(r1)])
         wait_for(lambda: count_rows(wh, table) == 1, "the first row", proc=proc)
@@ -228,12 +241,8 @@ def test_table_altered_by_floe_while_running(tmp_path):
         r2 = dict(id=2, v="b", note="new")
         run_ops(t2, [t2.insert(r2), t2.update(dict(r1, note=None), dict(r1, note="m"))])
         wait_for(lambda: count_rows(wh, table) == 2, "the second row", proc=proc)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        err = proc.communicate(timeout=60)[1]
-    assert proc.returncode == 0, err[-3000:]
-    assert 'msg="schema changed by another process, reopening"' in err, err[-3000:]
+    assert proc.returncode == 0, svc.err[-3000:]
+    assert 'msg="schema changed by another process, reopening"' in svc.err, svc.err[-3000:]
     info = json.loads(floe("inspect", "--warehouse", wh, f"{DB}.{table}").stdout)
     assert info["schema_id"] == 2 and info["options"] == {"num-levels": "5"}, info
     assert [c["name"] for c in info["schema"]["columns"]] == ["id", "v", "note"]
