@@ -113,9 +113,10 @@ typedef struct rgpos {
 
 /* Integer-like columns are staged: add_row stores their values and null
  * flags, and stage_drain encodes up to STAGE rows of one column at a time
- * (statistics, RLE), never across a row-group boundary. */
+ * (statistics, RLE), never across a row-group boundary. Binary columns
+ * stage their lengths the same way (their bytes go to DATA at once). */
 #define STAGE 1024
-enum { STAGE_NONE, STAGE_RLE2, STAGE_BYTE, STAGE_BOOL };
+enum { STAGE_NONE, STAGE_RLE2, STAGE_BYTE, STAGE_BOOL, STAGE_BINLEN };
 
 typedef struct colw {
     floe_type type;
@@ -163,9 +164,13 @@ struct floe_orc_writer {
         size_t col;
     } *staged;
     size_t nstaged, *unstaged, nunstaged;
+    struct stage_slot *bstaged; /* binary columns: staged lengths */
+    size_t nbstaged;
     floe_orc_stats root_rg, root_stripe, root_file; /* counts only */
     floe_buf root_rgstats;
     /* sorted mode */
+    size_t sort_key_end; /* 1 + the largest sort key column */
+    int int_sort_key;    /* the sort key when it is one integer-like column, else -1 */
     floe_value *prev;
     floe_buf prev_arena;
     int have_prev;
@@ -239,6 +244,7 @@ static floe_status col_init(colw *c, floe_type t, floe_err *err) {
     case FLOE_T_DATE: c->stage_kind = STAGE_RLE2; break;
     case FLOE_T_TINYINT: c->stage_kind = STAGE_BYTE; break;
     case FLOE_T_BOOLEAN: c->stage_kind = STAGE_BOOL; break;
+    case FLOE_T_BINARY: c->stage_kind = STAGE_BINLEN; break;
     default: c->stage_kind = STAGE_NONE; break;
     }
     if (c->stage_kind != STAGE_NONE) {
@@ -279,6 +285,7 @@ void floe_orc_writer_destroy(floe_orc_writer *w) {
     for (size_t i = 0; i < w->ncols; i++) col_free(&w->cols[i]);
     free(w->cols);
     free(w->staged);
+    free(w->bstaged);
     free(w->unstaged);
     floe_schema_destroy(w->schema);
     floe_orc_codec_ctx_destroy(w->codec);
@@ -319,6 +326,7 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
     if (w->o.stripe_size == 0) w->o.stripe_size = 64ull << 20;
     if (w->o.dict_threshold <= 0) w->o.dict_threshold = 0.8;
     w->out = out;
+    w->int_sort_key = -1;
     if ((s = floe_schema_clone(schema, &w->schema, err)) != FLOE_OK) goto fail;
     if ((s = floe_orc_codec_ctx_new(w->o.codec, w->o.codec_level, w->o.block_size, &w->codec,
                                     err)) != FLOE_OK)
@@ -332,14 +340,17 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
     for (size_t i = 0; i < w->ncols; i++)
         if ((s = col_init(&w->cols[i], schema->cols[i].type, err)) != FLOE_OK) goto fail;
     w->staged = calloc(w->ncols ? w->ncols : 1, sizeof *w->staged);
+    w->bstaged = calloc(w->ncols ? w->ncols : 1, sizeof *w->bstaged);
     w->unstaged = calloc(w->ncols ? w->ncols : 1, sizeof *w->unstaged);
-    if (!w->staged || !w->unstaged) {
+    if (!w->staged || !w->bstaged || !w->unstaged) {
         s = floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < w->ncols; i++) {
         colw *c = &w->cols[i];
-        if (c->stage_kind != STAGE_NONE)
+        if (c->stage_kind == STAGE_BINLEN)
+            w->bstaged[w->nbstaged++] = (struct stage_slot){c->sv, c->snull, i};
+        else if (c->stage_kind != STAGE_NONE)
             w->staged[w->nstaged++] = (struct stage_slot){c->sv, c->snull, i};
         else
             w->unstaged[w->nunstaged++] = i;
@@ -363,9 +374,22 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
                 goto fail;
             }
             k[i] = opts->sort_key[i];
+            if (k[i] + 1 > w->sort_key_end) w->sort_key_end = k[i] + 1;
         }
         w->o.sort_key = k;
         w->o.nsort_key = opts->nsort_key;
+        if (opts->nsort_key == 1) {
+            switch (schema->cols[k[0]].type.kind) {
+            case FLOE_T_BOOLEAN:
+            case FLOE_T_TINYINT:
+            case FLOE_T_SMALLINT:
+            case FLOE_T_INT:
+            case FLOE_T_BIGINT:
+            case FLOE_T_DATE:
+            case FLOE_T_TIMESTAMP: w->int_sort_key = (int)k[0]; break;
+            default: break;
+            }
+        }
     }
     if (opts && opts->no_iceberg_attrs) {
         uint8_t *m = malloc(w->ncols ? w->ncols : 1);
@@ -605,9 +629,7 @@ static floe_status col_add(colw *c, const floe_value *v, const uint8_t *bytes, u
         FLOE_TRY(put_i128_varint(&c->data.raw, v->v.dec, err));
         return floe_orc_rle2_enc_put(c->rle_aux, c->type.scale, &c->aux.raw, err);
     case FLOE_T_STRING: return string_push(c, bytes, v->v.bytes.len, err);
-    case FLOE_T_BINARY:
-        FLOE_TRY(floe_buf_append(&c->data.raw, bytes, v->v.bytes.len, err));
-        return floe_orc_rle2_enc_put(c->rle_aux, (int64_t)v->v.bytes.len, &c->aux.raw, err);
+    case FLOE_T_BINARY: break; /* staged: add_row and stage_drain_col */
     case FLOE_T_TIMESTAMP: {
         int64_t us = v->v.i64;
         if (!floe_orc_timestamp_storable(us))
@@ -718,6 +740,13 @@ static floe_status stage_drain_col(colw *c, size_t n, uint64_t row0, uint32_t st
         c->st_rg.count += m;
         return floe_orc_bool_enc_put_n(&c->bool_data, b, m, &c->data.raw, err);
     }
+    case STAGE_BINLEN: {
+        uint64_t t = 0;
+        for (size_t i = 0; i < m; i++) t += (uint64_t)c->sv[i];
+        c->st_rg.count += m;
+        c->st_rg.total_len += t;
+        return floe_orc_rle2_enc_put_n(c->rle_aux, c->sv, m, &c->aux.raw, err);
+    }
     default: return FLOE_OK;
     }
 }
@@ -750,8 +779,30 @@ static size_t col_buffered(const colw *c) {
 
 /* ---- sorted mode ---- */
 
+static floe_status order_error(floe_orc_writer *w, int cmp, floe_err *err) {
+    return floe_err_set(err, FLOE_ERR_BAD_INPUT, "row %llu: sort key is %s the previous row's (column %s)",
+                        (unsigned long long)w->rows, cmp == 0 ? "equal to" : "less than",
+                        w->schema->cols[w->o.sort_key[0]].name);
+}
+
 static floe_status check_order(floe_orc_writer *w, const floe_value *vals,
                                const floe_buf *arena, floe_err *err) {
+    if (w->int_sort_key >= 0) {
+        /* one integer-like key column, not NULL here nor in the previous
+         * row: the comparison below without its generic steps */
+        floe_value *p = &w->prev[w->int_sort_key];
+        const floe_value *v = &vals[w->int_sort_key];
+        if (!v->is_null && (!w->have_prev || !p->is_null)) {
+            if (w->have_prev) {
+                int cmp = (v->v.i64 > p->v.i64) - (v->v.i64 < p->v.i64);
+                if (cmp < 0 || (cmp == 0 && w->o.sort_strict)) return order_error(w, cmp, err);
+            }
+            p->is_null = 0;
+            p->v.i64 = v->v.i64;
+            w->have_prev = 1;
+            return FLOE_OK;
+        }
+    }
     if (w->have_prev) {
         int cmp = 0;
         for (size_t k = 0; k < w->o.nsort_key && cmp == 0; k++) {
@@ -761,12 +812,7 @@ static floe_status check_order(floe_orc_writer *w, const floe_value *vals,
             else
                 cmp = -floe_value_compare(a, b, w->schema->cols[i].type, &w->prev_arena, arena);
         }
-        if (cmp < 0 || (cmp == 0 && w->o.sort_strict))
-            return floe_err_set(err, FLOE_ERR_BAD_INPUT,
-                                "row %llu: sort key is %s the previous row's (column %s)",
-                                (unsigned long long)w->rows,
-                                cmp == 0 ? "equal to" : "less than",
-                                w->schema->cols[w->o.sort_key[0]].name);
+        if (cmp < 0 || (cmp == 0 && w->o.sort_strict)) return order_error(w, cmp, err);
     }
     w->prev_arena.len = 0;
     for (size_t k = 0; k < w->o.nsort_key; k++) {
@@ -789,7 +835,19 @@ static floe_status string_probe(floe_orc_writer *w, colw *c, floe_err *err);
 
 floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
                                     const floe_buf *arena, floe_err *err) {
+    return floe_orc_writer_add_row_tail(w, vals, arena, NULL, 0, err);
+}
+
+floe_status floe_orc_writer_add_row_tail(floe_orc_writer *w, const floe_value *vals,
+                                         const floe_buf *arena, const floe_value *tail,
+                                         size_t ntail, floe_err *err) {
     if (w->failed) return floe_err_set(err, FLOE_ERR_STATE, "ORC writer failed earlier");
+    if (ntail > w->ncols || w->sort_key_end > w->ncols - ntail)
+        return floe_err_set(err, FLOE_ERR_INVALID, "%zu tail values for %zu columns (sort keys end at %zu)",
+                            ntail, w->ncols, w->sort_key_end);
+    /* column i's value: vals[i] below `split`, tail[i - split] from there */
+    size_t split = w->ncols - ntail;
+#define COLV(i) ((i) < split ? &vals[i] : &tail[(i) - split])
     if (w->o.nsort_key) WTRY(check_order(w, vals, arena, err));
     int new_rg = w->stripe_rows == 0 ||
                  (w->o.row_index_stride && w->rg_rows == w->o.row_index_stride);
@@ -801,18 +859,34 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
     size_t si = w->nstage;
     for (size_t j = 0; j < w->nstaged; j++) {
         const struct stage_slot *st = &w->staged[j];
-        const floe_value *v = &vals[st->col];
+        const floe_value *v = COLV(st->col);
         st->sv[si] = v->v.i64;
         st->snull[si] = v->is_null;
+    }
+    for (size_t j = 0; j < w->nbstaged; j++) {
+        const struct stage_slot *st = &w->bstaged[j];
+        const floe_value *v = COLV(st->col);
+        st->snull[si] = v->is_null;
+        if (v->is_null) continue;
+        if (v->v.bytes.len > INT64_MAX)
+            return fail(w, floe_err_set(err, FLOE_ERR_LIMIT, "column %s: binary value too long",
+                                        w->schema->cols[st->col].name));
+        st->sv[si] = (int64_t)v->v.bytes.len;
+        floe_status s = floe_buf_append(&w->cols[st->col].data.raw, floe_value_bytes(v, arena),
+                                        v->v.bytes.len, err);
+        if (s != FLOE_OK) {
+            floe_err_prefix(err, "column %s: ", w->schema->cols[st->col].name);
+            return fail(w, s);
+        }
     }
     for (size_t j = 0; j < w->nunstaged; j++) {
         size_t i = w->unstaged[j];
         colw *c = &w->cols[i];
+        const floe_value *v = COLV(i);
         const uint8_t *bytes = NULL;
         floe_type_kind k = c->type.kind;
-        if (!vals[i].is_null && (k == FLOE_T_STRING || k == FLOE_T_BINARY))
-            bytes = floe_value_bytes(&vals[i], arena);
-        floe_status s = col_add(c, &vals[i], bytes, w->stripe_rows, w->o.row_index_stride, err);
+        if (!v->is_null && k == FLOE_T_STRING) bytes = floe_value_bytes(v, arena);
+        floe_status s = col_add(c, v, bytes, w->stripe_rows, w->o.row_index_stride, err);
         if (s == FLOE_OK && k == FLOE_T_STRING && c->sn == 10000 && !c->str_probed)
             s = string_probe(w, c, err);
         if (s != FLOE_OK) {
@@ -820,6 +894,7 @@ floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
             return fail(w, s);
         }
     }
+#undef COLV
     w->nstage = si + 1;
     w->rows++;
     w->stripe_rows++;

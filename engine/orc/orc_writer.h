@@ -75,6 +75,13 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
  * with floe_value_bytes(val, arena). */
 floe_status floe_orc_writer_add_row(floe_orc_writer *w, const floe_value *vals,
                                     const floe_buf *arena, floe_err *err);
+/* The same row given in two parts: the first ncols - ntail columns from
+ * vals, the last ntail from tail (saves callers that append columns, such
+ * as the LSM's system columns, a copy of every row). Sort keys must lie in
+ * vals. */
+floe_status floe_orc_writer_add_row_tail(floe_orc_writer *w, const floe_value *vals,
+                                         const floe_buf *arena, const floe_value *tail,
+                                         size_t ntail, floe_err *err);
 /* Key-value user metadata stored in the footer (e.g. floe's own facts). */
 floe_status floe_orc_writer_add_user_metadata(floe_orc_writer *w, const char *name,
                                               const void *value, size_t len, floe_err *err);
