@@ -36,10 +36,16 @@ struct floe_lsm_merge {
     cursor **heap;
     size_t nheap;
     cursor *pending; /* winner returned last time: advance on the next call */
+    int int_key; /* the key column when the key is one integer-like column, else -1 */
     uint64_t rows_read, rows_returned;
 };
 
 static int cmp_key(const floe_lsm_merge *m, const cursor *a, const cursor *b) {
+    if (m->int_key >= 0) {
+        /* one integer-like key column: what floe_value_compare would do */
+        int64_t x = a->cur[m->int_key].v.i64, y = b->cur[m->int_key].v.i64;
+        return (x > y) - (x < y);
+    }
     const floe_schema *s = m->t->schema;
     for (size_t k = 0; k < s->npk; k++) {
         size_t c = s->pk[k];
@@ -185,6 +191,19 @@ floe_status floe_lsm_merge_open_with(const floe_lsm_table *t, const floe_lsm_fil
     if (!m) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     m->t = t;
     m->flags = flags;
+    m->int_key = -1;
+    if (t->schema->npk == 1) {
+        switch (t->schema->cols[t->schema->pk[0]].type.kind) {
+        case FLOE_T_BOOLEAN:
+        case FLOE_T_TINYINT:
+        case FLOE_T_SMALLINT:
+        case FLOE_T_INT:
+        case FLOE_T_BIGINT:
+        case FLOE_T_DATE:
+        case FLOE_T_TIMESTAMP: m->int_key = (int)t->schema->pk[0]; break;
+        default: break;
+        }
+    }
     size_t n = nfiles + (src ? 1 : 0);
     m->cs = calloc(n ? n : 1, sizeof *m->cs);
     m->heap = calloc(n ? n : 1, sizeof *m->heap);

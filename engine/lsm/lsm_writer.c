@@ -67,6 +67,8 @@ struct floe_lsm_writer {
     size_t *strcols;     /* the string and binary columns */
     size_t nstr;
     colplan *plan;       /* per column */
+    struct sortent *sort_e, *sort_tmp; /* sort_buffer's arrays, kept between flushes */
+    size_t sort_cap;
     floe_lsm_file *pending;
     size_t npending, cappending;
     int failed;
@@ -144,6 +146,8 @@ void floe_lsm_writer_destroy(floe_lsm_writer *w) {
     free(w->plan);
     floe_buf_free(&w->rows);
     floe_buf_free(&w->strs);
+    free(w->sort_e);
+    free(w->sort_tmp);
     for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
     free(w->pending);
     free(w);
@@ -183,11 +187,10 @@ static const uint8_t *str_of(const floe_lsm_writer *w, uint64_t slot, size_t *le
 /* Decode column c of a packed row into a floe_value (bytes via .ptr into
  * w->strs: valid until the buffer is reset). */
 static void rec_get(const floe_lsm_writer *w, rowrec *r, size_t c, floe_value *out) {
-    memset(out, 0, sizeof *out);
-    if (rec_nulls(r)[c / 64] >> (c % 64) & 1) {
-        out->is_null = 1;
-        return;
-    }
+    /* only the fields of the column's class are set (no memset: this runs
+     * for every value a flush writes) */
+    out->is_null = rec_nulls(r)[c / 64] >> (c % 64) & 1;
+    if (out->is_null) return;
     const uint64_t *p = rec_slot(w, r, c);
     switch (w->plan[c].cls) {
     case PLAN_F64: memcpy(&out->v.f64, p, 8); break;
@@ -226,7 +229,7 @@ typedef struct run_out {
     floe_output *out;
     floe_orc_writer *ow;
     floe_lsm_file cur;
-    floe_value *ext; /* table columns + _SEQUENCE_NUMBER + _VALUE_KIND */
+    floe_value *ext; /* _SEQUENCE_NUMBER and _VALUE_KIND, after the table columns */
     const floe_buf *last_arena;
     const floe_value *last_vals;
 } run_out;
@@ -308,7 +311,7 @@ floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, ui
     r.bucket = bucket;
     r.level = level;
     size_t n = t->schema->ncols;
-    r.ext = calloc(n + 2, sizeof *r.ext);
+    r.ext = calloc(2, sizeof *r.ext);
     if (!r.ext) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     floe_status s = FLOE_OK;
     /* The last row's key must stay readable until the file ends, but the
@@ -334,11 +337,9 @@ floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, ui
             if ((s = run_begin(&r, err)) != FLOE_OK) break;
             if ((s = key_json(t->schema, vals, arena, &r.cur.min_key, err)) != FLOE_OK) break;
         }
-        memcpy(r.ext, vals, n * sizeof *vals);
-        memset(&r.ext[n], 0, 2 * sizeof *r.ext);
-        r.ext[n].v.i64 = (int64_t)seq;
-        r.ext[n + 1].v.i64 = kind;
-        if ((s = floe_orc_writer_add_row(r.ow, r.ext, arena, err)) != FLOE_OK) break;
+        r.ext[0].v.i64 = (int64_t)seq;
+        r.ext[1].v.i64 = kind;
+        if ((s = floe_orc_writer_add_row_tail(r.ow, vals, arena, r.ext, 2, err)) != FLOE_OK) break;
         r.cur.rows++;
         if (kind == FLOE_KIND_DELETE) r.cur.delete_rows++;
         if (seq < r.cur.min_seq) r.cur.min_seq = seq;
@@ -528,12 +529,21 @@ static inline unsigned __int128 rkey(const sortent *e) {
 
 #define RADIX_MAX_BITS 11 /* digits of at most 2048 bins */
 
-/* The buffer's entries in cmp_ents order (malloc'ed, n = w->nidx), or NULL
- * when out of memory. Uses one scratch array of n entries, freed here. */
-static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
+/* The buffer's entries in cmp_ents order (n = w->nidx; owned by the writer,
+ * valid until the next sort), or NULL when out of memory. The entry array
+ * and its scratch twin are kept for the next flush: fresh ones cost a
+ * page fault per 4 KiB each time. */
+static sortent *sort_buffer(floe_lsm_writer *w, sort_ctx *sc) {
     size_t n = w->nidx;
-    sortent *e = malloc(n * sizeof *e);
-    if (!e) return NULL;
+    if (w->sort_cap < n) {
+        free(w->sort_e);
+        free(w->sort_tmp);
+        w->sort_e = malloc(n * sizeof *w->sort_e);
+        w->sort_tmp = malloc(n * sizeof *w->sort_tmp);
+        w->sort_cap = w->sort_e && w->sort_tmp ? n : 0;
+        if (!w->sort_cap) return NULL;
+    }
+    sortent *e = w->sort_e, *tmp = w->sort_tmp;
     /* newest first: the buffer holds rows in increasing seq order, so
      * reversing it gives the order cmp_ents wants among equal keys; the
      * radix sort keeps it (stable). The bits that vary across the buffer
@@ -560,13 +570,7 @@ static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
         unsigned width = (span + npass - 1) / npass;
         uint32_t mask = (1u << width) - 1, nbins = 1u << width;
         size_t *hist = calloc((size_t)npass * nbins, sizeof *hist);
-        sortent *tmp = malloc(n * sizeof *tmp);
-        if (!hist || !tmp) {
-            free(hist);
-            free(tmp);
-            free(e);
-            return NULL;
-        }
+        if (!hist) return NULL;
         for (size_t i = 0; i < n; i++) {
             unsigned __int128 k = rkey(&e[i]) >> lo;
             for (unsigned p = 0; p < npass; p++, k >>= width)
@@ -592,8 +596,9 @@ static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
             e = tmp;
             tmp = t;
         }
-        free(tmp);
         free(hist);
+        w->sort_e = e;
+        w->sort_tmp = tmp;
     }
     if (sc->partial) {
         for (size_t i = 0; i < n;) {
@@ -692,7 +697,6 @@ static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
         }
         i = j;
     }
-    free(e);
     if (s != FLOE_OK) return s;
     floe_log_debug("lsm", "flushed write buffer table=%s rows=%zu files=%zu", w->t->name,
                    w->nidx, w->npending);
@@ -892,7 +896,6 @@ floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_ident
         at = i;
     }
     free(in);
-    free(e);
     int64_t new_id = 0;
     if (s == FLOE_OK) {
         floe_lsm_snapshot tmpl = append_template(w, commit_identifier, source_positions);
