@@ -6,6 +6,7 @@
  *   engine_write_bench --dir DIR [--seed N] [--ops N] [--update-ratio R]
  *                      [--delete-ratio R] [--buffer BYTES] [--codec C]
  *                      [--commit-every N] [--flush-codec C] [--final-full] [--no-verify]
+ *                      [--ingest-shape]
  *   engine_write_bench --gen-only [--emit-ops FILE] [generator options]
  *
  * One run: generate the whole workload into memory (not timed), create table
@@ -15,7 +16,10 @@
  * JSON) and one commit at the end (or every N operations). --flush-codec: the
  * codec of the flushed level-0 files (default --codec); --final-full: the
  * last commit merges everything into the top level (5) with --codec, as
- * `floe ingest --until-caught-up` ends. Afterwards (not
+ * `floe ingest --until-caught-up` ends. --ingest-shape: the column types
+ * `floe ingest` gives MediaWiki's revision table (read from MariaDB:
+ * binary rev_timestamp and rev_sha1, smallint flags, bigint rev_len)
+ * instead of the Paimon peer's. Afterwards (not
  * timed) the latest snapshot is read back through floe_lsm_merge and its
  * checksum compared with the generator's expected one; exit 1 if they differ.
  * Prints one JSON object on stdout.
@@ -33,7 +37,7 @@ static void usage(void) {
             "usage: engine_write_bench --dir DIR [--seed N] [--ops N] [--update-ratio R]\n"
             "                          [--delete-ratio R] [--buffer BYTES] [--codec C]\n"
             "                          [--commit-every N] [--flush-codec C] [--final-full]\n"
-            "                          [--no-verify]\n"
+            "                          [--no-verify] [--ingest-shape]\n"
             "       engine_write_bench --gen-only [--emit-ops FILE] [generator options]\n");
 }
 
@@ -42,13 +46,29 @@ static int fail(const char *what, const floe_err *e) {
     return 1;
 }
 
+/* The table `floe ingest` makes of MediaWiki's revision table from its
+ * MariaDB definition (benchmarks/ingest/run.py's REVISION_DDL). */
+static const char INGEST_SCHEMA[] =
+    "{\"columns\":["
+    "{\"name\":\"rev_id\",\"type\":\"bigint\",\"nullable\":false},"
+    "{\"name\":\"rev_page\",\"type\":\"bigint\",\"nullable\":false},"
+    "{\"name\":\"rev_comment_id\",\"type\":\"bigint\",\"nullable\":false},"
+    "{\"name\":\"rev_actor\",\"type\":\"bigint\",\"nullable\":false},"
+    "{\"name\":\"rev_timestamp\",\"type\":\"binary\",\"nullable\":false},"
+    "{\"name\":\"rev_minor_edit\",\"type\":\"smallint\",\"nullable\":false},"
+    "{\"name\":\"rev_deleted\",\"type\":\"smallint\",\"nullable\":false},"
+    "{\"name\":\"rev_len\",\"type\":\"bigint\"},"
+    "{\"name\":\"rev_parent_id\",\"type\":\"bigint\"},"
+    "{\"name\":\"rev_sha1\",\"type\":\"binary\",\"nullable\":false}],"
+    "\"primary_key\":[\"rev_id\"]}";
+
 int main(int argc, char **argv) {
     uint64_t seed = 42;
     size_t ops = 1000000;
     double upd = 0.2, del = 0.0;
     uint64_t buffer = 256ull << 20, commit_every = 0;
     const char *dir = NULL, *codec_name = "zstd", *flush_codec_name = NULL, *emit = NULL;
-    int verify = 1, gen_only = 0, final_full = 0;
+    int verify = 1, gen_only = 0, final_full = 0, ingest_shape = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -66,6 +86,7 @@ int main(int argc, char **argv) {
             takes = 0;
             if (!strcmp(a, "--no-verify")) verify = 0;
             else if (!strcmp(a, "--final-full")) final_full = 1;
+            else if (!strcmp(a, "--ingest-shape")) ingest_shape = 1;
             else if (!strcmp(a, "--gen-only")) gen_only = 1;
             else {
                 usage();
@@ -127,7 +148,8 @@ int main(int argc, char **argv) {
     char wh[4096];
     snprintf(wh, sizeof wh, "%s/warehouse", dir);
     floe_schema *schema = NULL;
-    if (floe_schema_parse(RG_SCHEMA, strlen(RG_SCHEMA), &schema, &e) != FLOE_OK)
+    const char *sch = ingest_shape ? INGEST_SCHEMA : RG_SCHEMA;
+    if (floe_schema_parse(sch, strlen(sch), &schema, &e) != FLOE_OK)
         return fail("schema", &e);
     if (floe_lsm_table_create(wh, RG_TABLE, schema, 1, &e) != FLOE_OK)
         return fail("create table (is --dir fresh?)", &e);
