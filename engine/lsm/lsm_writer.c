@@ -67,8 +67,6 @@ struct floe_lsm_writer {
     size_t *strcols;     /* the string and binary columns */
     size_t nstr;
     colplan *plan;       /* per column */
-    struct sortent *sort_e, *sort_tmp; /* sort_buffer's arrays, kept between flushes */
-    size_t sort_cap;
     floe_lsm_file *pending;
     size_t npending, cappending;
     int failed;
@@ -146,8 +144,6 @@ void floe_lsm_writer_destroy(floe_lsm_writer *w) {
     free(w->plan);
     floe_buf_free(&w->rows);
     floe_buf_free(&w->strs);
-    free(w->sort_e);
-    free(w->sort_tmp);
     for (size_t i = 0; i < w->npending; i++) floe_lsm_file_free(&w->pending[i]);
     free(w->pending);
     free(w);
@@ -529,21 +525,12 @@ static inline unsigned __int128 rkey(const sortent *e) {
 
 #define RADIX_MAX_BITS 11 /* digits of at most 2048 bins */
 
-/* The buffer's entries in cmp_ents order (n = w->nidx; owned by the writer,
- * valid until the next sort), or NULL when out of memory. The entry array
- * and its scratch twin are kept for the next flush: fresh ones cost a
- * page fault per 4 KiB each time. */
-static sortent *sort_buffer(floe_lsm_writer *w, sort_ctx *sc) {
+/* The buffer's entries in cmp_ents order (malloc'ed, n = w->nidx), or NULL
+ * when out of memory. Uses one scratch array of n entries, freed here. */
+static sortent *sort_buffer(const floe_lsm_writer *w, sort_ctx *sc) {
     size_t n = w->nidx;
-    if (w->sort_cap < n) {
-        free(w->sort_e);
-        free(w->sort_tmp);
-        w->sort_e = malloc(n * sizeof *w->sort_e);
-        w->sort_tmp = malloc(n * sizeof *w->sort_tmp);
-        w->sort_cap = w->sort_e && w->sort_tmp ? n : 0;
-        if (!w->sort_cap) return NULL;
-    }
-    sortent *e = w->sort_e, *tmp = w->sort_tmp;
+    sortent *e = malloc(n * sizeof *e);
+    if (!e) return NULL;
     /* newest first: the buffer holds rows in increasing seq order, so
      * reversing it gives the order cmp_ents wants among equal keys; the
      * radix sort keeps it (stable). The bits that vary across the buffer
@@ -570,7 +557,13 @@ static sortent *sort_buffer(floe_lsm_writer *w, sort_ctx *sc) {
         unsigned width = (span + npass - 1) / npass;
         uint32_t mask = (1u << width) - 1, nbins = 1u << width;
         size_t *hist = calloc((size_t)npass * nbins, sizeof *hist);
-        if (!hist) return NULL;
+        sortent *tmp = malloc(n * sizeof *tmp);
+        if (!hist || !tmp) {
+            free(hist);
+            free(tmp);
+            free(e);
+            return NULL;
+        }
         for (size_t i = 0; i < n; i++) {
             unsigned __int128 k = rkey(&e[i]) >> lo;
             for (unsigned p = 0; p < npass; p++, k >>= width)
@@ -596,9 +589,8 @@ static sortent *sort_buffer(floe_lsm_writer *w, sort_ctx *sc) {
             e = tmp;
             tmp = t;
         }
+        free(tmp);
         free(hist);
-        w->sort_e = e;
-        w->sort_tmp = tmp;
     }
     if (sc->partial) {
         for (size_t i = 0; i < n;) {
@@ -697,6 +689,7 @@ static floe_status buffer_flush(floe_lsm_writer *w, floe_err *err) {
         }
         i = j;
     }
+    free(e);
     if (s != FLOE_OK) return s;
     floe_log_debug("lsm", "flushed write buffer table=%s rows=%zu files=%zu", w->t->name,
                    w->nidx, w->npending);
@@ -896,6 +889,7 @@ floe_status floe_lsm_writer_commit_full(floe_lsm_writer *w, int64_t commit_ident
         at = i;
     }
     free(in);
+    free(e);
     int64_t new_id = 0;
     if (s == FLOE_OK) {
         floe_lsm_snapshot tmpl = append_template(w, commit_identifier, source_positions);
