@@ -117,7 +117,7 @@ static void table_usage(FILE *f) {
             "        num-sorted-run.compaction-trigger=5, num-sorted-run.stop-trigger=8,\n"
             "        num-levels=6, compaction.max-size-amplification-percent=200,\n"
             "        compaction.size-ratio=1, target-file-size=128mb,\n"
-            "        file.compression=zstd, file.compression.per.level=0:lz4,\n"
+            "        file.compression=zstd, file.compression.per.level=0:none,\n"
             "        compaction.threads=2 (docs/operations.md).\n"
             "alter:  declarative by field id: a column with a known id and a new name\n"
             "        is a rename, with a new type a widening (int->bigint, float->double,\n"
@@ -317,7 +317,7 @@ static void write_usage(FILE *f) {
             "JSON value forms. One commit at the end of input, and every N lines with\n"
             "--commit-every. A bad line stops the run before its commit: nothing from\n"
             "an uncommitted chunk becomes visible. Buffer default 256MiB. --codec:\n"
-            "of the flushed level-0 files (default: the table's options, lz4).\n"
+            "of the flushed level-0 files (default: the table's options, none).\n"
             "Compaction (default on) runs on a background thread after commits; when\n"
             "a bucket has more than 8 sorted runs, writing waits for it.\n");
 }

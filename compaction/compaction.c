@@ -145,7 +145,7 @@ floe_status floe_compact_opts_from_table(const floe_lsm_table *t, floe_compact_o
                             "table %s: option file.compression.per.level = \"%s\": expected "
                             "LEVEL:CODEC pairs separated by commas, such as 0:lz4,5:zstd",
                             t->name, pl);
-    if (!pl && !v) o->level_codec[0] = FLOE_ORC_LZ4;
+    if (!pl && !v) o->level_codec[0] = FLOE_ORC_NONE;
     return FLOE_OK;
 }
 
@@ -398,8 +398,13 @@ static floe_status compact_once(floe_lsm_table *t, const floe_compact_opts *o,
         int drop = 1;
         for (size_t r = count; r < br.n; r++)
             if (br.runs[r].level >= out_level) drop = 0;
+        /* a file moves up a level without a rewrite when nothing would
+         * change: same schema, no deletes to drop, and the same codec at
+         * both levels (a level-0 run, uncompressed by default, is rewritten
+         * into a compressed level) */
         int upgrade = nin == 1 && in[0].schema_id == t->schema_id &&
-                      !(out_level == max_level && deletes > 0) && in[0].level != out_level;
+                      !(out_level == max_level && deletes > 0) && in[0].level != out_level &&
+                      floe_compact_codec(o, in[0].level) == floe_compact_codec(o, out_level);
         if (s == FLOE_OK && nin == 1 && in[0].level == out_level && !(drop && deletes > 0)) {
             p->ninputs--; /* a single file already where it belongs */
             free(in);

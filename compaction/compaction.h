@@ -60,7 +60,7 @@ void floe_compact_opts_init(floe_compact_opts *o);
  *   file.compression                    zstd | lz4 | zlib | none
  *   file.compression.per.level          "0:lz4,3:zstd": the codec of files written
  *                                       at those levels (others: file.compression).
- *                                       When neither is set, level 0 is lz4 (short-
+ *                                       When neither is set, level 0 is none (short-
  *                                       lived runs, written on the commit path) and
  *                                       every other level zstd.
  *   compaction.threads                  buckets merged in parallel (floe's own)

@@ -27,7 +27,7 @@ sync (no writeback of an earlier run's files inside the window):
            (commit.interval.ms 10s and commit.max.rows 500000 by default,
            background compaction on, iceberg.interval.ms=0: one full
            compaction + Iceberg metadata at the end; table options at
-           their defaults: level-0 runs lz4, the rest zstd)
+           their defaults: level-0 runs uncompressed, the rest zstd)
   paimon   benchmarks/peers/paimon/run ingest --bootstrap B --topic T --dir D --verify
            (Kafka Java client, Jackson, Paimon's writer: bucket 1, ORC zstd,
            write-buffer-size 256mb, a commit every 10 s or 500,000 messages,
@@ -490,7 +490,7 @@ def main():
                      "seed": args.seed, "topic": TOPIC, "partitions": 2, "compression": "lz4",
                      **counts, "live_rows": expected["rows"]},
         "settings": {"commit.interval.ms": 10000, "commit.max.rows": 500000, "buffer": "256 MiB",
-                     "buckets": 1, "codec": "zstd (floe's level-0 runs: lz4, its default)", "compaction": "on, full compaction at the end",
+                     "buckets": 1, "codec": "zstd (floe's level-0 runs: none, its default)", "compaction": "on, full compaction at the end",
                      "floe": "iceberg.interval.ms=0 (Iceberg metadata once, at the end)",
                      "paimon": "no Iceberg metadata"},
         "repeat": args.repeat,

@@ -15,7 +15,7 @@
  *   waiting for room below level 1 that never comes.
  *
  * level_codecs: file.compression and file.compression.per.level give each
- *   level its codec (level 0 lz4 when neither is set); malformed values are
+ *   level its codec (level 0 none when neither is set); malformed values are
  *   refused naming the option.
  *
  * FLOE_COMPACTION_COMMITS scales runs_bounded (default 300 commits).
@@ -262,7 +262,7 @@ static void test_level_codecs(void) {
     floe_compact_opts o;
     floe_err e = {0};
     FT_OK(floe_compact_opts_from_table(&t, &o, &e), &e);
-    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_LZ4);
+    FT_EQ_INT(floe_compact_codec(&o, 0), FLOE_ORC_NONE);
     FT_EQ_INT(floe_compact_codec(&o, 1), FLOE_ORC_ZSTD);
     FT_EQ_INT(floe_compact_codec(&o, 5), FLOE_ORC_ZSTD);
     /* file.compression alone: every level */
@@ -293,6 +293,44 @@ static void test_level_codecs(void) {
         FT_CHECK(strstr(be.msg, bad[i]) != NULL);
     }
     json_decref(t.options);
+}
+
+/* A single file moves to the output level without a rewrite only when
+ * both levels have the same codec: by default a level-0 run (uncompressed)
+ * is rewritten into the compressed top level. */
+static void test_upgrade_needs_same_codec(void) {
+    for (int same = 0; same < 2; same++) {
+        char wh[64];
+        floe_lsm_table *t = make_table(wh, sizeof wh, same ? "db.up_same" : "db.up_diff", 1);
+        FT_CHECK(t != NULL);
+        if (same) json_object_set_new(t->options, "file.compression", json_string("zstd"));
+        floe_err e = {0};
+        floe_compact_opts co;
+        FT_OK(floe_compact_opts_from_table(t, &co, &e), &e);
+        floe_lsm_writer_opts wo;
+        floe_lsm_writer_opts_init(&wo);
+        wo.codec = floe_compact_codec(&co, 0);
+        floe_lsm_writer *w = NULL;
+        FT_OK(floe_lsm_writer_open(t, &wo, &w, &e), &e);
+        int64_t model[1000], id = 0;
+        for (int64_t k = 0; k < 1000; k++) put(w, FLOE_KIND_INSERT, k, model[k] = k * 7);
+        FT_OK(floe_lsm_writer_commit(w, 1, NULL, &id, &e), &e);
+        floe_lsm_writer_destroy(w);
+        co.full = 1;
+        floe_compact_result r;
+        FT_OK(floe_compact_table(t, &co, &r, &e), &e);
+        FT_CHECK(r.snapshot_id != 0);
+        FT_EQ_U64(r.files_upgraded, (uint64_t)same);
+        FT_EQ_U64(r.files_out, (uint64_t)!same);
+        floe_lsm_snapshot *sn = NULL;
+        FT_OK(floe_lsm_table_latest(t, &sn, &e), &e);
+        FT_EQ_U64(sn->nfiles, 1);
+        FT_EQ_INT(sn->files[0].level, co.levels - 1);
+        floe_lsm_snapshot_destroy(sn);
+        check_scan(t, model, 1000);
+        floe_lsm_table_destroy(t);
+        nftw(wh, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
 }
 
 /* Options change by a new schema version; rows written before and after
@@ -367,4 +405,4 @@ static void test_set_options(void) {
     nftw(wh, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-FT_MAIN(test_level_codecs, test_set_options, test_levels_full, test_runs_bounded)
+FT_MAIN(test_level_codecs, test_upgrade_needs_same_codec, test_set_options, test_levels_full, test_runs_bounded)
