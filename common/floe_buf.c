@@ -9,7 +9,7 @@ void floe_buf_free(floe_buf *b) {
     b->len = b->cap = 0;
 }
 
-floe_status floe_buf_reserve(floe_buf *b, size_t extra, floe_err *err) {
+floe_status floe_buf_grow(floe_buf *b, size_t extra, floe_err *err) {
     if (extra <= b->cap - b->len) return FLOE_OK;
     if (extra > SIZE_MAX / 2 - b->len)
         return floe_err_set(err, FLOE_ERR_NOMEM, "buffer size overflow");
@@ -22,14 +22,6 @@ floe_status floe_buf_reserve(floe_buf *b, size_t extra, floe_err *err) {
                             "out of memory growing a buffer to %zu bytes", cap);
     b->data = p;
     b->cap = cap;
-    return FLOE_OK;
-}
-
-floe_status floe_buf_append(floe_buf *b, const void *p, size_t n, floe_err *err) {
-    if (n == 0) return FLOE_OK;
-    FLOE_TRY(floe_buf_reserve(b, n, err));
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
     return FLOE_OK;
 }
 

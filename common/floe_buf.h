@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "floe_status.h"
 
@@ -26,9 +27,25 @@ typedef struct floe_buf {
 
 void floe_buf_free(floe_buf *b);
 static inline void floe_buf_reset(floe_buf *b) { b->len = 0; }
-/* Ensure room for `extra` more bytes. */
-floe_status floe_buf_reserve(floe_buf *b, size_t extra, floe_err *err);
-floe_status floe_buf_append(floe_buf *b, const void *p, size_t n, floe_err *err);
+/* Grow the buffer to room for `extra` more bytes (the slow half of
+ * floe_buf_reserve). */
+floe_status floe_buf_grow(floe_buf *b, size_t extra, floe_err *err);
+/* Ensure room for `extra` more bytes. Inline: encoders call these per
+ * value, and the room is nearly always there. */
+static inline floe_status floe_buf_reserve(floe_buf *b, size_t extra, floe_err *err) {
+    if (extra <= b->cap - b->len) return FLOE_OK;
+    return floe_buf_grow(b, extra, err);
+}
+static inline floe_status floe_buf_append(floe_buf *b, const void *p, size_t n, floe_err *err) {
+    if (n == 0) return FLOE_OK;
+    if (n > b->cap - b->len) {
+        floe_status s = floe_buf_grow(b, n, err);
+        if (s != FLOE_OK) return s;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return FLOE_OK;
+}
 floe_status floe_buf_put_u8(floe_buf *b, uint8_t v, floe_err *err);
 /* Base-128 varints as in protobuf and ORC (unsigned and zigzag signed). */
 floe_status floe_buf_put_uvarint(floe_buf *b, uint64_t v, floe_err *err);

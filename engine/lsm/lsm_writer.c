@@ -66,6 +66,7 @@ struct floe_lsm_writer {
     floe_value *kx, *ky; /* decoded keys for comparisons */
     size_t *strcols;     /* the string and binary columns */
     size_t nstr;
+    int has_dec;         /* a decimal column (16-byte slot) */
     colplan *plan;       /* per column */
     floe_lsm_file *pending;
     size_t npending, cappending;
@@ -123,6 +124,7 @@ floe_status floe_lsm_writer_open(floe_lsm_table *t, const floe_lsm_writer_opts *
         cp->ts = col->type.kind == FLOE_T_TIMESTAMP;
         w->rec_size += cp->cls == PLAN_DEC ? 16 : 8;
         if (cp->cls == PLAN_BYTES) w->strcols[w->nstr++] = c;
+        if (cp->cls == PLAN_DEC) w->has_dec = 1;
     }
     floe_status s = floe_lsm_table_latest(t, &w->base, err);
     if (s != FLOE_OK) {
@@ -194,6 +196,27 @@ static void rec_get(const floe_lsm_writer *w, rowrec *r, size_t c, floe_value *o
     case PLAN_BYTES: out->v.bytes.ptr = str_of(w, *p, &out->v.bytes.len); break;
     default: out->v.i64 = (int64_t)*p; break;
     }
+}
+
+/* Decode a whole packed row: every slot's 8 bytes as they are (integers,
+ * and a double's bits), then the string and decimal columns fixed up. The
+ * flush runs this for every row it writes. */
+static void rec_decode(const floe_lsm_writer *w, rowrec *r, floe_value *out) {
+    const uint64_t *nulls = rec_nulls(r);
+    size_t nc = w->t->schema->ncols;
+    for (size_t c = 0; c < nc; c++) {
+        out[c].is_null = nulls[c / 64] >> (c % 64) & 1;
+        memcpy(&out[c].v.i64, rec_slot(w, r, c), 8);
+    }
+    for (size_t k = 0; k < w->nstr; k++) {
+        size_t c = w->strcols[k];
+        if (out[c].is_null) continue;
+        uint64_t q = (uint64_t)out[c].v.i64; /* the slot, before ptr overwrites it */
+        out[c].v.bytes.ptr = str_of(w, q, &out[c].v.bytes.len);
+    }
+    if (w->has_dec)
+        for (size_t c = 0; c < nc; c++)
+            if (w->plan[c].cls == PLAN_DEC && !out[c].is_null) rec_get(w, r, c, &out[c]);
 }
 
 /* ---- sorted runs ---- */
@@ -653,7 +676,7 @@ static int flush_next(void *ud, const floe_value **vals, const floe_buf **arena,
         j++;
     f->at = j;
     rowrec *r = row_at(f->w, first->row);
-    for (size_t c = 0; c < f->w->t->schema->ncols; c++) rec_get(f->w, r, c, &f->w->out[c]);
+    rec_decode(f->w, r, f->w->out);
     *vals = f->w->out;
     *arena = NULL;
     *seq = r->seq;
