@@ -101,6 +101,8 @@ static void free_batch(floe_orc_reader *r) {
         for (size_t i = 0; i < r->batch.ncols; i++) free(r->batch.cols[i]);
     free(r->batch.cols);
     r->batch.cols = NULL;
+    free(r->batch.rows);
+    r->batch.rows = NULL;
 }
 
 void floe_orc_reader_close(floe_orc_reader *r) {
@@ -589,7 +591,8 @@ static floe_i128 pow10_i128(unsigned n) {
 }
 
 /* Decode n rows of one column into vals. */
-static floe_status read_column(colr *c, floe_value *vals, size_t n,
+/* Decode n rows of one column into vals[0], vals[stride], vals[2 * stride]... */
+static floe_status read_column(colr *c, floe_value *vals, size_t stride, size_t n,
                                floe_err *err) {
     uint8_t *present = c->flags;
     size_t nn = n;
@@ -632,7 +635,7 @@ static floe_status read_column(colr *c, floe_value *vals, size_t n,
     }
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        floe_value *v = &vals[i];
+        floe_value *v = &vals[i * stride];
         if (!present[i]) {
             memset(v, 0, sizeof *v);
             v->is_null = 1;
@@ -773,13 +776,20 @@ floe_status floe_orc_reader_next(floe_orc_reader *r, floe_orc_batch *b, floe_err
             r->nsel = n;
         }
         r->cols = calloc(r->nsel ? r->nsel : 1, sizeof *r->cols);
-        r->batch.cols = calloc(r->nsel ? r->nsel : 1, sizeof *r->batch.cols);
-        if (!r->cols || !r->batch.cols) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        if (!r->cols) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
         r->batch.ncols = r->nsel;
+        if (r->o.row_major) {
+            r->batch.rows = malloc(r->o.batch_rows * (r->nsel ? r->nsel : 1) * sizeof *r->batch.rows);
+            if (!r->batch.rows) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        } else {
+            r->batch.cols = calloc(r->nsel ? r->nsel : 1, sizeof *r->batch.cols);
+            if (!r->batch.cols) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
+        }
         for (size_t k = 0; k < r->nsel; k++) {
             r->cols[k].schema_col = r->sel[k];
             r->cols[k].orc_col = r->sel[k] + 1;
             r->cols[k].type = r->schema->cols[r->sel[k]].type;
+            if (r->o.row_major) continue;
             r->batch.cols[k] = malloc(r->o.batch_rows * sizeof **r->batch.cols);
             if (!r->batch.cols[k]) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
         }
@@ -796,7 +806,8 @@ floe_status floe_orc_reader_next(floe_orc_reader *r, floe_orc_batch *b, floe_err
     }
     size_t n = r->rows_left < r->o.batch_rows ? (size_t)r->rows_left : r->o.batch_rows;
     for (size_t k = 0; k < r->nsel; k++) {
-        s = read_column(&r->cols[k], r->batch.cols[k], n, err);
+        s = r->o.row_major ? read_column(&r->cols[k], r->batch.rows + k, r->nsel, n, err)
+                           : read_column(&r->cols[k], r->batch.cols[k], 1, n, err);
         if (s != FLOE_OK) {
             uint64_t row = 0;
             for (size_t i = 0; i + 1 < r->stripe; i++) row += r->footer->stripes[i]->number_of_rows;

@@ -37,6 +37,7 @@
 typedef struct floe_orc_reader_opts {
     uint64_t max_stripe_bytes; /* default 1 GiB */
     size_t batch_rows;         /* default 1024 */
+    int row_major;             /* batches by row (floe_orc_batch.rows), not by column */
 } floe_orc_reader_opts;
 
 typedef struct floe_orc_reader floe_orc_reader;
@@ -44,7 +45,8 @@ typedef struct floe_orc_reader floe_orc_reader;
 typedef struct floe_orc_batch {
     size_t nrows;
     size_t ncols;        /* selected columns */
-    floe_value **cols;   /* cols[c][row]; bytes set via .ptr */
+    floe_value **cols;   /* cols[c][row]; bytes set via .ptr (NULL with row_major) */
+    floe_value *rows;    /* row_major: row r's values at rows[r * ncols + c] (else NULL) */
 } floe_orc_batch;
 
 floe_status floe_orc_reader_open(floe_input *in, const floe_orc_reader_opts *opts,
