@@ -741,6 +741,17 @@ floe_status floe_value_to_json(const floe_value *val, floe_type t, const floe_bu
 
 static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
+int floe_type_compares_as_i64(floe_type_kind k) {
+    switch (k) {
+    case FLOE_T_FLOAT:
+    case FLOE_T_DOUBLE:
+    case FLOE_T_DECIMAL:
+    case FLOE_T_STRING:
+    case FLOE_T_BINARY: return 0;
+    default: return 1;
+    }
+}
+
 int floe_value_compare(const floe_value *a, const floe_value *b, floe_type t,
                        const floe_buf *arena_a, const floe_buf *arena_b) {
     switch (t.kind) {

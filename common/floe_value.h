@@ -83,6 +83,9 @@ void floe_json_describe(const json_t *j, char *out, size_t outsz);
  * when v does not fit the integer type t. */
 floe_status floe_int_check_range(int64_t v, floe_type t, floe_err *err);
 
+/* 1 when floe_value_compare on kind k is the comparison of v.i64 (boolean,
+ * the integers, date, timestamp): hot loops may compare those directly. */
+int floe_type_compares_as_i64(floe_type_kind k);
 /* Compare two non-null values of one type: <0, 0, >0. Strings and binary
  * compare as unsigned bytes; doubles by IEEE total order with -0 < +0 and
  * NaN last. */

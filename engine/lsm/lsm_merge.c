@@ -203,19 +203,10 @@ floe_status floe_lsm_merge_open_with(const floe_lsm_table *t, const floe_lsm_fil
     if (!m) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     m->t = t;
     m->flags = flags;
-    m->int_key = -1;
-    if (t->schema->npk == 1) {
-        switch (t->schema->cols[t->schema->pk[0]].type.kind) {
-        case FLOE_T_BOOLEAN:
-        case FLOE_T_TINYINT:
-        case FLOE_T_SMALLINT:
-        case FLOE_T_INT:
-        case FLOE_T_BIGINT:
-        case FLOE_T_DATE:
-        case FLOE_T_TIMESTAMP: m->int_key = (int)t->schema->pk[0]; break;
-        default: break;
-        }
-    }
+    m->int_key = t->schema->npk == 1 &&
+                         floe_type_compares_as_i64(t->schema->cols[t->schema->pk[0]].type.kind)
+                     ? (int)t->schema->pk[0]
+                     : -1;
     size_t n = nfiles + (src ? 1 : 0);
     m->cs = calloc(n ? n : 1, sizeof *m->cs);
     m->heap = calloc(n ? n : 1, sizeof *m->heap);

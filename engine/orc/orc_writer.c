@@ -378,18 +378,8 @@ floe_status floe_orc_writer_open(floe_output *out, const floe_schema *schema,
         }
         w->o.sort_key = k;
         w->o.nsort_key = opts->nsort_key;
-        if (opts->nsort_key == 1) {
-            switch (schema->cols[k[0]].type.kind) {
-            case FLOE_T_BOOLEAN:
-            case FLOE_T_TINYINT:
-            case FLOE_T_SMALLINT:
-            case FLOE_T_INT:
-            case FLOE_T_BIGINT:
-            case FLOE_T_DATE:
-            case FLOE_T_TIMESTAMP: w->int_sort_key = (int)k[0]; break;
-            default: break;
-            }
-        }
+        if (opts->nsort_key == 1 && floe_type_compares_as_i64(schema->cols[k[0]].type.kind))
+            w->int_sort_key = (int)k[0];
     }
     if (opts && opts->no_iceberg_attrs) {
         uint8_t *m = malloc(w->ncols ? w->ncols : 1);

@@ -719,6 +719,24 @@ static void test_value_compare(void) {
     b.v.i64 = INT64_MAX;
     FT_CHECK(floe_value_compare(&a, &b, bi, NULL, NULL) < 0);
     FT_CHECK(floe_value_compare(&b, &a, bi, NULL, NULL) > 0);
+    /* the kinds hot loops compare as int64 are exactly those whose
+     * comparison is the int64 one */
+    static const char *as_i64[] = {"boolean", "tinyint", "smallint", "int", "bigint", "date", "timestamp"};
+    static const char *not_i64[] = {"float", "double", "decimal(10,2)", "string", "binary"};
+    int64_t xs[] = {INT64_MIN, -5, 0, 7, INT64_MAX};
+    for (size_t i = 0; i < sizeof as_i64 / sizeof as_i64[0]; i++) {
+        floe_type t = ty(as_i64[i]);
+        FT_CHECK(floe_type_compares_as_i64(t.kind));
+        for (int x = 0; x < 5; x++)
+            for (int y = 0; y < 5; y++) {
+                a.v.i64 = xs[x];
+                b.v.i64 = xs[y];
+                int c = floe_value_compare(&a, &b, t, NULL, NULL);
+                FT_EQ_INT((c > 0) - (c < 0), (x > y) - (x < y));
+            }
+    }
+    for (size_t i = 0; i < sizeof not_i64 / sizeof not_i64[0]; i++)
+        FT_CHECK(!floe_type_compares_as_i64(ty(not_i64[i]).kind));
 }
 
 static void test_base64_helpers(void) {
