@@ -172,27 +172,29 @@ floe_status floe_iceberg_load(const floe_lsm_table *t, int *version, json_t **me
         v++;
     }
     snprintf(path, sizeof path, "%s/v%d.metadata.json", dir, v);
-    s = floe_fs_read_all(path, META_MAX, &b, err);
-    if (s == FLOE_ERR_NOT_FOUND) {
-        floe_buf_free(&b);
+    json_t *j = NULL;
+    s = floe_fs_read_json(path, META_MAX, &j, err);
+    if (s == FLOE_ERR_NOT_FOUND)
         return floe_err_set(err, FLOE_ERR_CORRUPT,
                             "Iceberg metadata %s is missing (version-hint.text names it); refusing "
                             "to write over a broken table",
                             path);
-    }
-    if (s != FLOE_OK) {
-        floe_buf_free(&b);
+    if (s == FLOE_ERR_CORRUPT) {
+        /* "PATH: not valid JSON (line N: what)" */
+        if (err) {
+            floe_err_prefix(err, "Iceberg metadata ");
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof err->msg - n, "; refusing to write over a broken table");
+        }
         return s;
     }
-    json_error_t je;
-    json_t *j = json_loadb((const char *)b.data, b.len, 0, &je);
-    floe_buf_free(&b);
-    if (!j || !json_is_object(j) || !json_is_array(json_object_get(j, "snapshots"))) {
+    FLOE_TRY(s);
+    if (!json_is_object(j) || !json_is_array(json_object_get(j, "snapshots"))) {
         json_decref(j);
         return floe_err_set(err, FLOE_ERR_CORRUPT,
-                            "Iceberg metadata %s does not parse (line %d: %s); refusing to write "
-                            "over a broken table",
-                            path, je.line, j ? "no snapshots array" : je.text);
+                            "Iceberg metadata %s has no snapshots array; refusing to write over "
+                            "a broken table",
+                            path);
     }
     *version = v;
     *metadata = j;

@@ -135,6 +135,21 @@ floe_status floe_fs_read_all(const char *path, size_t max_len, floe_buf *out, fl
     return s;
 }
 
+floe_status floe_fs_read_json(const char *path, size_t max_len, json_t **out, floe_err *err) {
+    *out = NULL;
+    floe_buf b = FLOE_BUF_INIT;
+    floe_status s = floe_fs_read_all(path, max_len, &b, err);
+    if (s == FLOE_OK) {
+        json_error_t je;
+        *out = json_loadb((const char *)b.data, b.len, JSON_ALLOW_NUL, &je);
+        if (!*out)
+            s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s: not valid JSON (line %d: %s)", path,
+                             je.line, je.text);
+    }
+    floe_buf_free(&b);
+    return s;
+}
+
 int floe_fs_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;

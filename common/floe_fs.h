@@ -17,6 +17,7 @@
 #ifndef FLOE_FS_H
 #define FLOE_FS_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ floe_status floe_fs_replace(const char *path, const void *data, size_t len, floe
 /* Read a whole file (at most max_len bytes, else FLOE_ERR_LIMIT) into out,
  * NUL-terminated (the NUL is not counted in out->len). */
 floe_status floe_fs_read_all(const char *path, size_t max_len, floe_buf *out, floe_err *err);
+/* Read a whole file as JSON into *out (the caller's reference). Errors as
+ * floe_fs_read_all, and FLOE_ERR_CORRUPT "PATH: not valid JSON (line N:
+ * what)" when it does not parse. */
+floe_status floe_fs_read_json(const char *path, size_t max_len, json_t **out, floe_err *err);
 int floe_fs_exists(const char *path);
 floe_status floe_fs_fsync_dir(const char *dir, floe_err *err);
 /* Size of a file, or FLOE_ERR_NOT_FOUND. */

@@ -373,23 +373,16 @@ static floe_status save_tableless(floe_ingest *in, floe_err *err) {
 
 /* Read a JSON object file into *out (NULL when the file does not exist). */
 static floe_status load_object_file(const char *path, json_t **out, floe_err *err) {
-    *out = NULL;
-    floe_buf b = FLOE_BUF_INIT;
-    floe_status s = floe_fs_read_all(path, 16u << 20, &b, err);
+    floe_status s = floe_fs_read_json(path, 16u << 20, out, err);
     if (s == FLOE_ERR_NOT_FOUND) {
         floe_err_clear(err);
-        s = FLOE_OK;
-    } else if (s == FLOE_OK) {
-        json_error_t je;
-        *out = json_loadb((const char *)b.data, b.len, 0, &je);
-        if (!json_is_object(*out)) {
-            json_decref(*out);
-            *out = NULL;
-            s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s does not parse as a JSON object: %s",
-                             path, je.text);
-        }
+        return FLOE_OK;
     }
-    floe_buf_free(&b);
+    if (s == FLOE_OK && !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        s = floe_err_set(err, FLOE_ERR_CORRUPT, "%s: not a JSON object", path);
+    }
     return s;
 }
 

@@ -60,19 +60,7 @@ static floe_status publish_json(const char *path, json_t *j, floe_err *err) {
 }
 
 static floe_status load_json(const char *path, json_t **out, floe_err *err) {
-    floe_buf b = FLOE_BUF_INIT;
-    floe_status s = floe_fs_read_all(path, META_MAX, &b, err);
-    if (s != FLOE_OK) {
-        floe_buf_free(&b);
-        return s;
-    }
-    json_error_t je;
-    *out = json_loadb((const char *)b.data, b.len, JSON_ALLOW_NUL, &je);
-    floe_buf_free(&b);
-    if (!*out)
-        return floe_err_set(err, FLOE_ERR_CORRUPT, "%s: not valid JSON (line %d: %s)", path,
-                            je.line, je.text);
-    return FLOE_OK;
+    return floe_fs_read_json(path, META_MAX, out, err);
 }
 
 static floe_status parse_schema_file(const char *path, json_t *j, floe_schema **schema,

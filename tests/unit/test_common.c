@@ -6,6 +6,7 @@
 
 #include "floe_buf.h"
 #include "floe_config.h"
+#include "floe_fs.h"
 #include "floe_io.h"
 #include "floe_status.h"
 #include "floe_test.h"
@@ -114,4 +115,28 @@ static void test_io_file(void) {
     FT_CHECK(strstr(e.msg, "/nonexistent/x") != NULL);
 }
 
-FT_MAIN(test_status_names, test_varint_zigzag, test_config, test_io_mem_and_faults, test_io_file)
+/* floe_fs_read_json: a missing file, a file that is not JSON (path and
+ * line in the message), one over the size limit, and a good one. */
+static void test_read_json(void) {
+    floe_err e;
+    char path[] = "/tmp/floe_test_jsonXXXXXX";
+    int fd = mkstemp(path);
+    FT_CHECK(fd >= 0);
+    FT_CHECK(write(fd, "{\"a\": 1,\n \"b\": }", 17) == 17);
+    close(fd);
+    json_t *j = NULL;
+    FT_EQ_INT(floe_fs_read_json(path, 1024, &j, &e), FLOE_ERR_CORRUPT);
+    FT_CHECK(j == NULL);
+    FT_CHECK(strstr(e.msg, path) != NULL && strstr(e.msg, "not valid JSON (line 2") != NULL);
+    FT_EQ_INT(floe_fs_read_json(path, 4, &j, &e), FLOE_ERR_LIMIT);
+    FT_OK(floe_fs_replace(path, "{\"a\": [1, 2]}", 13, &e), &e);
+    FT_OK(floe_fs_read_json(path, 1024, &j, &e), &e);
+    FT_EQ_INT(json_array_size(json_object_get(j, "a")), 2);
+    json_decref(j);
+    unlink(path);
+    FT_EQ_INT(floe_fs_read_json(path, 1024, &j, &e), FLOE_ERR_NOT_FOUND);
+    FT_CHECK(strstr(e.msg, path) != NULL);
+}
+
+FT_MAIN(test_status_names, test_varint_zigzag, test_config, test_io_mem_and_faults, test_io_file,
+        test_read_json)
