@@ -248,7 +248,7 @@ typedef struct run_out {
     floe_output *out;
     floe_orc_writer *ow;
     floe_lsm_file cur;
-    floe_value *ext; /* _SEQUENCE_NUMBER and _VALUE_KIND, after the table columns */
+    floe_value ext[2]; /* _SEQUENCE_NUMBER and _VALUE_KIND, after the table columns */
     const floe_buf *last_arena;
     const floe_value *last_vals;
 } run_out;
@@ -330,17 +330,12 @@ floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, ui
     r.bucket = bucket;
     r.level = level;
     size_t n = t->schema->ncols;
-    r.ext = calloc(2, sizeof *r.ext);
-    if (!r.ext) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     floe_status s = FLOE_OK;
     /* The last row's key must stay readable until the file ends, but the
      * source may reuse its buffers: keep a copy of the key values. */
     floe_value *lastk = calloc(n, sizeof *lastk);
     floe_buf lastk_arena = FLOE_BUF_INIT;
-    if (!lastk) {
-        free(r.ext);
-        return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
-    }
+    if (!lastk) return floe_err_set(err, FLOE_ERR_NOMEM, "out of memory");
     for (;;) {
         const floe_value *vals;
         const floe_buf *arena;
@@ -391,7 +386,6 @@ floe_status floe_lsm_write_run(const floe_lsm_table *t, floe_orc_codec codec, ui
     }
     floe_orc_writer_destroy(r.ow);
     floe_output_destroy(r.out);
-    free(r.ext);
     free(lastk);
     floe_buf_free(&lastk_arena);
     return s;

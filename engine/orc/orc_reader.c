@@ -590,7 +590,6 @@ static floe_i128 pow10_i128(unsigned n) {
     return p * (floe_i128)pow10_u64[n];
 }
 
-/* Decode n rows of one column into vals. */
 /* Decode n rows of one column into vals[0], vals[stride], vals[2 * stride]... */
 static floe_status read_column(colr *c, floe_value *vals, size_t stride, size_t n,
                                floe_err *err) {

@@ -858,9 +858,6 @@ floe_status floe_orc_writer_add_row_tail(floe_orc_writer *w, const floe_value *v
         const floe_value *v = COLV(st->col);
         st->snull[si] = v->is_null;
         if (v->is_null) continue;
-        if (v->v.bytes.len > INT64_MAX)
-            return fail(w, floe_err_set(err, FLOE_ERR_LIMIT, "column %s: binary value too long",
-                                        w->schema->cols[st->col].name));
         st->sv[si] = (int64_t)v->v.bytes.len;
         floe_status s = floe_buf_append(&w->cols[st->col].data.raw, floe_value_bytes(v, arena),
                                         v->v.bytes.len, err);
